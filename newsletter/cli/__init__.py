@@ -1,0 +1,64 @@
+"""The command line: parse options, call the pipeline, show its report, map errors to
+exit codes (1: the job failed or the config is wrong; 2: the command line is wrong)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from newsletter import __version__
+from newsletter.cli import commands_config, commands_run
+from newsletter.errors import NewsletterError
+
+
+class CliError(click.ClickException):
+    """A ``NewsletterError`` shown to the user: message only, exit code 1."""
+
+    exit_code = 1
+
+
+class NewsletterGroup(click.Group):
+    """Turns library errors into exit code 1 with their message; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except NewsletterError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise CliError(str(exc)) from exc
+
+
+@click.group(
+    cls=NewsletterGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: newsletter run --date 2025-10-03",
+)
+@click.version_option(__version__, prog_name="newsletter")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Turn each day's research papers into an email digest.
+
+    Every command reads one YAML config: --config PATH, else $NEWSLETTER_CONFIG, else
+    ./config/newsletter.yaml, else the default shipped with the package (sample papers,
+    local outbox, SQLite: no network, no keys).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+commands_run.register(cli)
+commands_config.register(cli)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="newsletter")

@@ -1,0 +1,24 @@
+"""Configuration: one validated model loaded from YAML (see ``loader`` and ``models``)."""
+
+from newsletter.config.checks import BUILTIN_CHECKS
+from newsletter.config.loader import (
+    SEMANTIC_CHECKS,
+    LoadedConfig,
+    find_config,
+    format_path,
+    load_config,
+    parse_config,
+)
+from newsletter.config.models import NewsletterConfig
+
+SEMANTIC_CHECKS.extend(BUILTIN_CHECKS)
+
+__all__ = [
+    "SEMANTIC_CHECKS",
+    "LoadedConfig",
+    "NewsletterConfig",
+    "find_config",
+    "format_path",
+    "load_config",
+    "parse_config",
+]

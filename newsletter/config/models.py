@@ -1,0 +1,215 @@
+"""The configuration model: one pydantic model per YAML section, unknown keys forbidden.
+
+Paths: inputs the config names (local source files, template overrides) resolve against
+the config file's folder; outputs (outbox, database, cache) resolve against the working
+directory the command runs in, so a job writes where it is started. ``bundled:`` names a
+file shipped inside the package (the sample day).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+HTTPS_OR_HTTP = r"^https?://[^\s]+$"
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, values are not coerced silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NewsletterSection(Strict):
+    name: str = "Daily Papers"
+    sender: str = Field(description='"Name <address>" or a bare address')
+    reply_to: str | None = None
+    postal_address: str = Field(min_length=1, description="required by anti-spam law")
+    base_url: str = Field(pattern=HTTPS_OR_HTTP, description="public URL of the web app")
+    subject: str = "{name}, {date:%a %d %b}: {papers} papers in {topics} topics"
+    timezone: str = "UTC"
+    language: str = "en"
+    templates_dir: str | None = None
+    summary_chars: int = Field(default=320, ge=60, le=2000)
+
+    @field_validator("sender")
+    @classmethod
+    def _sender_has_address(cls, value: str) -> str:
+        if not re.search(r"[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+", value) or "\n" in value:
+            raise ValueError('must be an email address, optionally "Name <address>"')
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+
+def _check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
+        ) from exc
+    return value
+
+
+class LocalSourceConfig(Strict):
+    type: Literal["local"]
+    name: str | None = None
+    path: str = Field(description="JSON file or folder; 'bundled:...' for shipped data")
+    filter_by_date: bool = False
+
+
+class HFDailySourceConfig(Strict):
+    type: Literal["hf_daily"]
+    name: str | None = None
+    base_url: str = Field(default="https://huggingface.co", pattern=HTTPS_OR_HTTP)
+    page_size: int = Field(default=50, ge=1, le=100)
+    lag_days: int = Field(default=0, ge=0, le=7)
+    timeout: float = Field(default=20.0, gt=0)
+
+
+class ArxivSourceConfig(Strict):
+    type: Literal["arxiv"]
+    name: str | None = None
+    categories: list[str] = Field(min_length=1)
+    base_url: str = Field(default="https://rss.arxiv.org", pattern=HTTPS_OR_HTTP)
+    api_base_url: str | None = None
+    include_cross_lists: bool = False
+    timeout: float = Field(default=20.0, gt=0)
+
+
+SourceConfig = Annotated[
+    LocalSourceConfig | HFDailySourceConfig | ArxivSourceConfig,
+    Field(discriminator="type"),
+]
+
+
+class MatchConfig(Strict):
+    """Rule of a topic. The walking skeleton knows keywords; the topics issue extends it."""
+
+    keywords: list[str] = Field(default_factory=list)
+
+
+class TopicConfig(Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    emoji: str = ""
+    match: MatchConfig = Field(default_factory=MatchConfig)
+    max_papers: int | None = Field(default=None, ge=1)
+
+
+class GroupingConfig(Strict):
+    membership: Literal["first", "multi"] = "first"
+    catch_all: str | None = "More papers"
+
+
+class SubscriberConfig(Strict):
+    email: str
+    name: str | None = None
+    topics: list[str] | None = None
+    timezone: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _looks_like_email(cls, value: str) -> str:
+        if not re.fullmatch(r"[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+", value):
+            raise ValueError("must be an email address such as reader@example.org")
+        return value
+
+
+class OutboxOptions(Strict):
+    dir: str = "outbox"
+
+
+class NoOptions(Strict):
+    pass
+
+
+class SmtpOptions(Strict):
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    username_env: str | None = None
+    password_env: str | None = None
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class SendGridOptions(Strict):
+    api_key_env: str = "SENDGRID_API_KEY"
+    host: str = Field(default="https://api.sendgrid.com", pattern=HTTPS_OR_HTTP)
+    sandbox_mode: bool = False
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class OutboxDelivery(Strict):
+    backend: Literal["outbox"]
+    options: OutboxOptions = Field(default_factory=OutboxOptions)
+
+
+class ConsoleDelivery(Strict):
+    backend: Literal["console"]
+    options: NoOptions = Field(default_factory=NoOptions)
+
+
+class MemoryDelivery(Strict):
+    backend: Literal["memory"]
+    options: NoOptions = Field(default_factory=NoOptions)
+
+
+class SmtpDelivery(Strict):
+    backend: Literal["smtp"]
+    options: SmtpOptions = Field(default_factory=SmtpOptions)
+
+
+class SendGridDelivery(Strict):
+    backend: Literal["sendgrid"]
+    options: SendGridOptions = Field(default_factory=SendGridOptions)
+
+
+DeliveryConfig = Annotated[
+    OutboxDelivery | ConsoleDelivery | MemoryDelivery | SmtpDelivery | SendGridDelivery,
+    Field(discriminator="backend"),
+]
+
+
+class ScheduleConfig(Strict):
+    at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    days: str = "mon-fri"
+    timezone: str = "UTC"
+    cron: str | None = None
+    misfire_grace_minutes: int = Field(default=120, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+
+class DatabaseConfig(Strict):
+    url: str = "sqlite:///newsletter.db"
+
+
+class NewsletterConfig(Strict):
+    """The whole configuration file."""
+
+    newsletter: NewsletterSection
+    sources: list[SourceConfig] = Field(min_length=1)
+    topics: list[TopicConfig] = Field(min_length=1)
+    grouping: GroupingConfig = Field(default_factory=GroupingConfig)
+    subscribers: list[SubscriberConfig] = Field(default_factory=list)
+    delivery: DeliveryConfig = Field(default_factory=lambda: OutboxDelivery(backend="outbox"))
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database_as_url(cls, value: Any) -> Any:
+        # `database: sqlite:///x.db` is the natural way to write it; so is `{url: ...}`.
+        return {"url": value} if isinstance(value, str) else value

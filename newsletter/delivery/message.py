@@ -1,0 +1,51 @@
+"""Build the MIME message every backend sends: multipart/alternative, text then HTML."""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import re
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+from newsletter.models import OutgoingEmail
+
+_CRLF = re.compile(r"[\r\n]+")
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+def header_safe(value: str) -> str:
+    """Paper text reaches headers only through here: no CR/LF, no header injection."""
+    return " ".join(_CRLF.sub(" ", value).split())
+
+
+def make_message_id(domain: str) -> str:
+    return email.utils.make_msgid(domain=domain)
+
+
+def sender_domain(sender: str) -> str:
+    address = email.utils.parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def build_mime(message: OutgoingEmail) -> EmailMessage:
+    """The message as it goes on the wire; UTF-8 throughout."""
+    mime = EmailMessage(policy=POLICY)
+    mime["From"] = header_safe(message.sender)
+    mime["To"] = _to_header(message)
+    mime["Subject"] = header_safe(message.subject)
+    mime["Date"] = email.utils.format_datetime(message.date)
+    mime["Message-ID"] = header_safe(message.message_id)
+    mime["MIME-Version"] = "1.0"
+    for name, value in message.headers.items():
+        mime[header_safe(name)] = header_safe(value)
+    mime.set_content(message.text, subtype="plain", charset="utf-8")
+    mime.add_alternative(message.html, subtype="html", charset="utf-8")
+    return mime
+
+
+def _to_header(message: OutgoingEmail) -> str:
+    if not message.to_name:
+        return message.to
+    local, _, domain = message.to.rpartition("@")
+    return str(Address(display_name=header_safe(message.to_name), username=local, domain=domain))

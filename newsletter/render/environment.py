@@ -1,0 +1,39 @@
+"""The Jinja environment: package templates, optionally overridden one file at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# Inside a wheel the templates are shipped as newsletter/_bundled/templates; in a checkout
+# they live at the top level.
+BUILTIN_TEMPLATE_DIRS = (_PACKAGE / "_bundled" / "templates", _PACKAGE.parent / "templates")
+
+
+def builtin_templates_dir() -> Path:
+    for candidate in BUILTIN_TEMPLATE_DIRS:
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the package's templates are missing: reinstall newsletter")
+
+
+def template_search_path(override: Path | None) -> list[Path]:
+    """Where templates are looked up, first match wins."""
+    return ([override] if override else []) + [builtin_templates_dir()]
+
+
+def make_environment(override: Path | None = None) -> jinja2.Environment:
+    """Autoescaping is on for every template: paper text is never trusted."""
+    loaders: list[jinja2.BaseLoader] = [
+        jinja2.FileSystemLoader(str(path)) for path in template_search_path(override)
+    ]
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

@@ -1,0 +1,80 @@
+"""The plain-text part, built from the issue model (not from the HTML).
+
+Wrapped at 72 columns; links are numbered references listed at the end of each section.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from newsletter.models import Issue, Paper
+from newsletter.render.context import RenderContext
+
+WIDTH = 72
+
+
+def _wrap(text: str, indent: str = "", subsequent: str | None = None) -> list[str]:
+    # Never split "Vision-Language" or a URL across lines: readers search and click them.
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent if subsequent is None else subsequent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def render_text(issue: Issue, ctx: RenderContext) -> str:
+    refs: list[str] = []
+    out: list[str] = [ctx.heading, ctx.counts_line, ""]
+    for section in issue.sections:
+        out += _section_heading(
+            f"{section.topic.emoji} {section.topic.name}".strip(), section.total
+        )
+        for paper in section.papers:
+            out += _paper(paper, ctx, refs)
+        if section.hidden:
+            out.append(f"  ... and {section.hidden} more in this topic")
+            out.append("")
+    out += ["-" * WIDTH, "Links:"]
+    out += [f"[{n}] {url}" for n, url in enumerate(refs, start=1)]
+    out += ["", *_footer(ctx)]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _section_heading(title: str, count: int) -> list[str]:
+    line = f"{title} ({count})"
+    return [line, "=" * min(len(line), WIDTH), ""]
+
+
+def _ref(refs: list[str], url: str) -> str:
+    refs.append(url)
+    return f"[{len(refs)}]"
+
+
+def _paper(paper: Paper, ctx: RenderContext, refs: list[str]) -> list[str]:
+    title = paper.title + (f" {_ref(refs, paper.url)}" if paper.url else "")
+    lines = _wrap(title, "* ", "  ")
+    if paper.authors:
+        lines += _wrap(ctx.authors(paper), "  ")
+    badges = ctx.badges(paper)
+    if badges:
+        lines.append("  " + " | ".join(badges))
+    summary = ctx.summary(paper)
+    if summary:
+        lines += _wrap(summary, "  ")
+    links = [f"{label} {_ref(refs, url)}" for label, url in ctx.links(paper)]
+    if links:
+        lines += _wrap("  ".join(links), "  ")
+    return [*lines, ""]
+
+
+def _footer(ctx: RenderContext) -> list[str]:
+    lines = [*_wrap(ctx.why_line), ""]
+    lines.append(f"Manage your topics: {ctx.preferences_url}")
+    lines.append(f"Unsubscribe: {ctx.unsubscribe_url}")
+    lines.append(f"Archive: {ctx.archive_url}")
+    lines.append("")
+    lines += _wrap(ctx.postal_address)
+    return lines

@@ -1,0 +1,119 @@
+"""Record formats shared by sources: Hugging Face daily-papers items and our own JSON.
+
+``parse_record`` normalizes one record of either format, or returns a reason to skip it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from newsletter.models import Paper
+from newsletter.sources.text import clean_abstract, clean_title
+
+_ARXIV_VERSION = re.compile(r"v\d+$")
+HF_PAPERS = "https://huggingface.co/papers/"
+
+
+class SkipRecord(ValueError):
+    """A record that cannot become a Paper; the message names it and says why."""
+
+
+def strip_version(arxiv_id: str) -> str:
+    """``2510.02283v2`` -> ``2510.02283``; ``cs/0503050v1`` -> ``cs/0503050``."""
+    return _ARXIV_VERSION.sub("", arxiv_id.strip())
+
+
+def parse_record(record: Any, origin: str) -> Paper:
+    """Normalize an HF item (``{"paper": {...}}``) or a normalized paper dict."""
+    if not isinstance(record, Mapping):
+        raise SkipRecord(f"{origin}: not an object ({type(record).__name__})")
+    if isinstance(record.get("paper"), Mapping):
+        return parse_hf_item(record, origin)
+    return parse_normalized(record, origin)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _datetime(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def parse_hf_item(item: Mapping[str, Any], origin: str) -> Paper:
+    paper = item["paper"]
+    raw_id, title = _text(paper.get("id")), _text(paper.get("title"))
+    if not raw_id or not title.strip():
+        raise SkipRecord(f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title")
+    arxiv_id = strip_version(raw_id)
+    submitted = _datetime(paper.get("submittedOnDailyAt"))
+    authors = tuple(
+        a["name"] for a in paper.get("authors", []) if isinstance(a, Mapping) and a.get("name")
+    )
+    submitter = paper.get("submittedOnDailyBy") or item.get("submittedBy") or {}
+    org = paper.get("organization") or item.get("organization") or {}
+    return Paper(
+        id=arxiv_id,
+        arxiv_id=arxiv_id,
+        title=clean_title(title),
+        title_raw=title,
+        abstract=clean_abstract(_text(paper.get("summary"))),
+        abstract_raw=_text(paper.get("summary")),
+        authors=authors,
+        listed_on=submitted.astimezone(dt.UTC).date() if submitted else None,
+        published_at=_datetime(paper.get("publishedAt")),
+        upvotes=_int(paper.get("upvotes")),
+        comments=_int(item.get("numComments")),
+        github_repo=paper.get("githubRepo") or None,
+        github_stars=_int(paper.get("githubStars")),
+        project_page=paper.get("projectPage") or None,
+        thumbnail=item.get("thumbnail") or None,
+        ai_summary=clean_abstract(_text(paper.get("ai_summary"))) or None,
+        ai_keywords=tuple(k for k in paper.get("ai_keywords", []) if isinstance(k, str)),
+        submitter=(submitter.get("fullname") or submitter.get("user"))
+        if isinstance(submitter, Mapping)
+        else None,
+        organization=(org.get("fullname") or org.get("name")) if isinstance(org, Mapping) else None,
+        page_url=HF_PAPERS + arxiv_id,
+        sources=("hf_daily",),
+    )
+
+
+_NORMALIZED_FIELDS = set(Paper.__dataclass_fields__)
+
+
+def parse_normalized(record: Mapping[str, Any], origin: str) -> Paper:
+    """Our own format: the ``Paper`` fields as JSON (what ``newsletter fetch`` writes)."""
+    raw_id, title = _text(record.get("id")), _text(record.get("title"))
+    if not raw_id or not title.strip():
+        raise SkipRecord(f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title")
+    values = {k: v for k, v in record.items() if k in _NORMALIZED_FIELDS}
+    for key in ("authors", "ai_keywords", "categories", "sources"):
+        if key in values:
+            values[key] = tuple(str(v) for v in values[key] or ())
+    if isinstance(values.get("listed_on"), str):
+        values["listed_on"] = dt.date.fromisoformat(values["listed_on"])
+    if "published_at" in values:
+        values["published_at"] = _datetime(values["published_at"])
+    arxiv_id = values.get("arxiv_id")
+    values["arxiv_id"] = strip_version(arxiv_id) if isinstance(arxiv_id, str) and arxiv_id else None
+    values["id"] = values["arxiv_id"] or raw_id
+    values["title_raw"] = values.get("title_raw") or title
+    values["title"] = clean_title(title)
+    values["abstract"] = clean_abstract(_text(values.get("abstract")))
+    try:
+        return Paper(**values)
+    except TypeError as exc:
+        raise SkipRecord(f"{origin}: record {raw_id!r} is malformed: {exc}") from exc

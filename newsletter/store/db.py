@@ -1,0 +1,136 @@
+"""The database: one SQLAlchemy schema for subscribers, issues, the delivery ledger,
+papers already sent and settings. SQLite by default; any SQLAlchemy URL works.
+
+Uniqueness that makes sending idempotent is enforced here, by constraints, not by timing:
+one ``deliveries`` row per (issue, recipient).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from newsletter.errors import StoreError
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class SubscriberRow(Base):
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True, index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    topics: Mapped[list[str] | None] = mapped_column(JSON)  # None: every topic
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(20), default="cli")  # config, cli, csv, web
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class IssueRow(Base):
+    """One issue: identity is newsletter name plus date."""
+
+    __tablename__ = "issues"
+    __table_args__ = (UniqueConstraint("newsletter", "date", name="uq_issue_identity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    newsletter: Mapped[str] = mapped_column(String(200))
+    date: Mapped[dt.date] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    papers: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    subject: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)  # the all-topics rendering, for the archive
+    text: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DeliveryRow(Base):
+    """The ledger: one row per (issue, recipient), claimed before sending."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("issue_id", "email", name="uq_delivery_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sent, failed
+    provider_id: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class SentPaperRow(Base):
+    """Papers already mailed in an earlier issue, so a paper is not sent twice."""
+
+    __tablename__ = "sent_papers"
+
+    paper_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    newsletter: Mapped[str] = mapped_column(String(200), primary_key=True)
+    first_sent_on: Mapped[dt.date] = mapped_column()
+
+
+class SettingRow(Base):
+    """Key/value settings the program generates itself (the signing secret)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def open_database(url: str) -> Engine:
+    """Connect and create missing tables. Errors name the URL without its password."""
+    try:
+        engine = create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(engine)
+    except SQLAlchemyError as exc:
+        safe = engine.url.render_as_string(hide_password=True) if "engine" in locals() else "?"
+        raise StoreError(f"cannot open database {safe}: {exc.__class__.__name__}: {exc}") from exc
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Any]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,60 @@
+"""Shared fixtures: the shipped config in a scratch folder, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from newsletter.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED_CONFIG = REPO / "config" / "newsletter.yaml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder; outputs (outbox, database) land here."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSLETTER_CONFIG", raising=False)
+    monkeypatch.delenv("NEWSLETTER_SECRET", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def config_file(workdir: Path) -> Path:
+    """A copy of the shipped config, in ``workdir/config/``."""
+    target = workdir / "config" / "newsletter.yaml"
+    target.parent.mkdir()
+    shutil.copy(SHIPPED_CONFIG, target)
+    return target
+
+
+@pytest.fixture
+def run_cli() -> Iterator[object]:
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    yield invoke
+
+
+@pytest.fixture
+def subprocess_env() -> dict[str, str]:
+    """Environment for running ``python -m newsletter`` from this checkout."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("NEWSLETTER_CONFIG", None)
+    return env
+
+
+@pytest.fixture
+def python() -> str:
+    return sys.executable
