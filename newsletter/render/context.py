@@ -100,7 +100,8 @@ class RenderContext:
         if paper.comments:
             badges.append(f"{paper.comments} comment{'s' * (paper.comments != 1)}")
         if paper.github_stars is not None:
-            badges.append(f"★ {paper.github_stars} GitHub stars")
+            stars = paper.github_stars
+            badges.append(f"★ {stars} GitHub star{'s' * (stars != 1)}")
         return badges
 
     def summary(self, paper: Paper) -> str:
