@@ -39,7 +39,7 @@ def make_environment(override: Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = [
         jinja2.FileSystemLoader(str(path)) for path in template_search_path(override)
     ]
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -48,3 +48,10 @@ def make_environment(override: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=True,
     )
+    env.filters["nowrap"] = nowrap
+    return env
+
+
+def nowrap(text: str) -> str:
+    """Non-breaking spaces, so "▲ 12 upvotes" never splits across lines on a phone."""
+    return text.replace(" ", "\u00a0")

@@ -61,12 +61,11 @@ class LivePreview:
         return files
 
     def version(self) -> str:
+        """A fingerprint of every watched file's path, modification time and size."""
         digest = hashlib.sha256()
         for path in self.watched_files():
-            stat = path.stat() if path.exists() else None
-            digest.update(
-                f"{path}:{stat.st_mtime_ns if stat else 0}:{stat and stat.st_size}".encode()
-            )
+            stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else (0, 0)
+            digest.update(f"{path}:{stamp}".encode())
         return digest.hexdigest()[:16]
 
     def render(self, email: str | None) -> Rendered | str:
