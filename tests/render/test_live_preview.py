@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -101,3 +102,31 @@ def test_a_broken_config_is_shown_not_fatal(server: str, config_file: Path) -> N
     assert "Preview failed" in page.text and "did you mean" in page.text
     config_file.write_text(good)
     assert "Preview failed" not in httpx.get(server + "/", timeout=30).text
+
+
+def test_cli_serve_starts_on_localhost(config_file: Path, subprocess_env, python) -> None:
+    port = free_port()
+    command = [python, "-m", "newsletter", "preview", "--config", str(config_file)]
+    command += ["--date", DAY, "--serve", "--port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=config_file.parent.parent, env=subprocess_env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "preview --serve did not start"
+                time.sleep(0.2)
+        assert answer.status_code == 200
+        assert "39 papers in 5 topics" in answer.text
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        for stream in (process.stdout, process.stderr):
+            if stream:
+                stream.close()

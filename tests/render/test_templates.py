@@ -89,3 +89,12 @@ def test_preview_reports_size_and_step(config_file: Path, run_cli) -> None:
     assert result.exit_code == 0
     assert "bytes of 100,000 allowed" in result.output
     assert "size budget step 0 (full)" in result.output
+
+
+def test_render_settings_are_documented_in_the_example_config() -> None:
+    from tests.conftest import SHIPPED_CONFIG
+
+    text = SHIPPED_CONFIG.read_text()
+    for key in ("summary_chars", "templates_dir", "html_budget_bytes", "short_summary_chars",
+                "images", "web_font_url", "web_font_family", "subject"):  # fmt: skip
+        assert re.search(rf"(?m)^  #? ?{key}:", text), key
