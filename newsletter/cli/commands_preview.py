@@ -36,7 +36,13 @@ from newsletter.delivery.message import build_mime
     help="Serve a live preview on 127.0.0.1 (desktop and mobile frames, text part, size); "
     "reloads when a template or the config changes.",
 )
-@click.option("--port", default=8025, show_default=True, help="Port for --serve.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8025,
+    show_default=True,
+    help="Port for --serve.",
+)
 def preview(
     config_path: str | None,
     day: dt.datetime | None,

@@ -93,3 +93,13 @@ def test_dark_mode_recolours_and_light_mode_does_not(open_page, render, sample_i
     dark = open_page(html, 600, "dark").evaluate(script)
     assert light == ["rgb(255, 255, 255)", "rgb(5, 80, 174)"]
     assert dark == ["rgb(22, 27, 34)", "rgb(108, 182, 255)"]
+
+
+@pytest.mark.parametrize("styles", ["kept", "removed"])
+def test_unbreakable_title_wraps_on_a_phone(open_page, render, styles: str) -> None:
+    issue = hostile_issue()
+    paper = issue.sections[0].papers[0]
+    paper.title = "Supercalifragilistic" * 8 + " and " + "https://example.org/" + "x" * 80
+    html = render(issue).html
+    page = open_page(strip_styles(html) if styles == "removed" else html, 375)
+    assert_fits_and_titles_visible(page, 375, [paper.title])
