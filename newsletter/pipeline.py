@@ -17,7 +17,7 @@ from newsletter.delivery import EmailBackend, get_backend
 from newsletter.delivery.message import make_message_id, sender_domain
 from newsletter.errors import NewsletterError
 from newsletter.models import DeliveryResult, Issue, OutgoingEmail, Section, Subscriber
-from newsletter.render import RenderContext, RenderedIssue, Renderer, format_subject, personalize
+from newsletter.render import RenderedIssue, Renderer, build_context, personalize
 from newsletter.sources import build_sources
 from newsletter.sources.collect import Collection, collect_papers
 from newsletter.store import open_database
@@ -113,17 +113,8 @@ class IssueComposer:
         if not sections:
             return None
         issue = Issue(self.issue.newsletter, self.issue.date, sections)
-        n = self.loaded.model.newsletter
-        ctx = RenderContext(
-            issue=issue,
-            newsletter_name=n.name,
-            postal_address=n.postal_address,
-            base_url=n.base_url,
-            subject=format_subject(n.subject, issue, n.name),
-            summary_chars=n.summary_chars,
-            reader_topics=tuple(s.topic.name for s in sections) if topics else None,
-            language=n.language,
-        )
+        reader_topics = tuple(s.topic.name for s in sections) if topics else None
+        ctx = build_context(issue, self.loaded.model.newsletter, reader_topics)
         return self.renderer.render(issue, ctx)
 
     def compose(self, subscriber: Subscriber, rendered: RenderedIssue) -> OutgoingEmail:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 HTTPS_OR_HTTP = r"^https?://[^\s]+$"
 
@@ -33,6 +33,12 @@ class NewsletterSection(Strict):
     language: str = "en"
     templates_dir: str | None = None
     summary_chars: int = Field(default=320, ge=60, le=2000)
+    # The size budget (Gmail clips HTML past ~102 KB) and the degradation steps' knobs.
+    html_budget_bytes: int = Field(default=100_000, ge=20_000, le=100_000)
+    short_summary_chars: int = Field(default=140, ge=40, le=2000)
+    images: bool = False
+    web_font_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
+    web_font_family: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 \-]+$")
 
     @field_validator("sender")
     @classmethod
@@ -45,6 +51,26 @@ class NewsletterSection(Strict):
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         return _check_timezone(value)
+
+    @field_validator("subject")
+    @classmethod
+    def _subject_placeholders(cls, value: str) -> str:
+        import datetime as dt
+
+        try:
+            value.format(name="x", date=dt.date(2025, 1, 1), papers=1, topics=1)
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            raise ValueError(
+                f"bad placeholder in subject ({exc}); allowed: {{name}} {{date}} "
+                "(e.g. {date:%a %d %b}) {papers} {topics}"
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _web_font_complete(self) -> NewsletterSection:
+        if (self.web_font_url is None) != (self.web_font_family is None):
+            raise ValueError("web_font_url and web_font_family go together: set both or neither")
+        return self
 
 
 def _check_timezone(value: str) -> str:

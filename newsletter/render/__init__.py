@@ -1,4 +1,8 @@
-"""Render an ``Issue`` into the HTML and text parts of an email (Jinja2 -> MJML -> HTML)."""
+"""Render an ``Issue`` into the HTML and text parts of an email.
+
+Jinja2 -> MJML -> HTML (mjml-python) -> inline CSS (css-inline) -> ASCII, inside a size
+budget (``budget``). The text part is built from the same issue model (``text``).
+"""
 
 from __future__ import annotations
 
@@ -6,58 +10,99 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from mjml import mjml2html
 
 from newsletter.errors import TemplateError
 from newsletter.models import Issue
-from newsletter.render.context import PLACEHOLDERS, RenderContext, format_subject
-from newsletter.render.environment import make_environment, template_search_path
+from newsletter.render.budget import Fitted, budgeted_size, fit
+from newsletter.render.context import (
+    PLACEHOLDERS,
+    RenderContext,
+    build_context,
+    format_subject,
+)
+from newsletter.render.environment import make_environment, missing_template_message
+from newsletter.render.html import compile_mjml, inline_css, to_ascii
 from newsletter.render.text import render_text
 
-__all__ = ["RenderContext", "RenderedIssue", "Renderer", "format_subject", "personalize"]
+__all__ = [
+    "RenderContext",
+    "RenderedIssue",
+    "Renderer",
+    "build_context",
+    "format_subject",
+    "personalize",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedIssue:
-    """One segment's email, with per-recipient placeholders still in place."""
+    """One segment's email, with per-recipient placeholders still in place.
+
+    ``step`` says how far the size budget had to degrade the HTML (see ``budget``).
+    """
 
     subject: str
     preheader: str
     html: str
     text: str
+    step: int = 0
+    step_description: str = "step 0 (full)"
+    budget_bytes: int = 100_000
 
     @property
     def html_bytes(self) -> int:
         return len(self.html.encode("utf-8"))
 
+    @property
+    def budgeted_bytes(self) -> int:
+        """Size with room for the per-recipient URLs that replace the placeholders."""
+        return budgeted_size(self.html)
+
 
 class Renderer:
-    """Holds the template environment; call ``render`` once per segment."""
+    """Holds the template environment; the pipeline calls ``render`` once per segment."""
 
     TEMPLATE = "issue.mjml.j2"
+    INLINE_CSS = "partials/inline.css.j2"
 
     def __init__(self, templates_dir: Path | None = None) -> None:
         self.templates_dir = templates_dir
         self.env = make_environment(templates_dir)
 
     def render(self, issue: Issue, ctx: RenderContext) -> RenderedIssue:
-        mjml_source = self._render_template(ctx)
-        try:
-            html = mjml2html(mjml_source, disable_comments=True)
-        except Exception as exc:  # mjml-python raises plain exceptions
-            raise TemplateError(f"MJML compile failed for {self.TEMPLATE}: {exc}") from exc
+        fitted: Fitted = fit(ctx, self.render_html)
         return RenderedIssue(
-            subject=ctx.subject, preheader=ctx.preheader, html=html, text=render_text(issue, ctx)
+            subject=ctx.subject,
+            preheader=ctx.preheader,
+            html=fitted.html,
+            text=render_text(issue, ctx),
+            step=fitted.step.number,
+            step_description=fitted.description,
+            budget_bytes=fitted.budget_bytes,
         )
 
-    def _render_template(self, ctx: RenderContext) -> str:
+    def render_html(self, ctx: RenderContext) -> str:
+        """One attempt at the HTML part for this context, without the budget."""
+        html = compile_mjml(self.render_mjml(ctx), self.TEMPLATE)
+        return to_ascii(inline_css(html, self._render_template(self.INLINE_CSS, ctx)))
+
+    def render_mjml(self, ctx: RenderContext) -> str:
+        """The MJML source (what the bench compiles with the official MJML CLI too)."""
+        return self._render_template(self.TEMPLATE, ctx)
+
+    def _render_template(self, name: str, ctx: RenderContext) -> str:
         try:
-            return self.env.get_template(self.TEMPLATE).render(ctx=ctx, issue=ctx.issue)
+            return self.env.get_template(name).render(ctx=ctx, issue=ctx.issue)
         except jinja2.TemplateNotFound as exc:
-            searched = ", ".join(str(p) for p in template_search_path(self.templates_dir))
-            raise TemplateError(f"template {exc.name!r} not found; searched: {searched}") from exc
+            missing = exc.name if isinstance(exc.name, str) else name
+            message = missing_template_message(missing, self.templates_dir)
+            raise TemplateError(message) from exc
+        except jinja2.TemplateSyntaxError as exc:
+            where = f"{exc.filename or exc.name or name}:{exc.lineno}"
+            raise TemplateError(f"template error in {where}: {exc.message}") from exc
         except jinja2.TemplateError as exc:
-            raise TemplateError(f"template error in {self.TEMPLATE}: {exc}") from exc
+            where = name
+            raise TemplateError(f"template error in {where}: {exc}") from exc
 
 
 def personalize(text: str, values: dict[str, str]) -> str:

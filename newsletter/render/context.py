@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from newsletter.models import Issue, Paper
+from newsletter.render.palette import DARK, LIGHT, Palette
 
-# Placeholders survive Jinja escaping, MJML and CSS inlining unchanged (plain ASCII, no
-# characters any of them rewrite), so one rendered segment serves many readers.
+if TYPE_CHECKING:
+    from newsletter.config.models import NewsletterSection
+
+# Placeholders survive Jinja escaping, MJML, CSS inlining and entity encoding unchanged
+# (plain ASCII, no characters any of them rewrite), so one rendered segment serves many
+# readers. tests/render/test_placeholders.py proves it.
 UNSUBSCRIBE_URL = "%%unsubscribe_url%%"
 PREFERENCES_URL = "%%preferences_url%%"
 PLACEHOLDERS = (UNSUBSCRIBE_URL, PREFERENCES_URL)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
+
+# How much a card shows; the size budget steps down from "full".
+CardStyle = Literal["full", "short", "title"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +42,14 @@ class RenderContext:
     unsubscribe_url: str = UNSUBSCRIBE_URL
     preferences_url: str = PREFERENCES_URL
     language: str = "en"
+    short_summary_chars: int = 140
+    card: CardStyle = "full"
+    images: bool = False
+    web_font_url: str | None = None
+    web_font_family: str | None = None
+    html_budget_bytes: int = 100_000
+    light: Palette = LIGHT
+    dark: Palette = DARK
 
     @property
     def date_label(self) -> str:
@@ -48,8 +66,10 @@ class RenderContext:
 
     @property
     def preheader(self) -> str:
-        titles = [p.title for s in self.issue.sections for p in s.papers[:1]][:3]
-        return "; ".join(titles)[:140]
+        """The top titles: the most upvoted papers of the day, best first."""
+        papers = [p for s in self.issue.sections for p in s.papers]
+        top = sorted(papers, key=lambda p: -(p.upvotes or 0))[:3]
+        return "; ".join(p.title for p in top)[:140]
 
     @property
     def archive_url(self) -> str:
@@ -62,6 +82,11 @@ class RenderContext:
         chosen = ", ".join(self.reader_topics)
         return f"You receive {self.newsletter_name} for the topics you chose: {chosen}."
 
+    @property
+    def font_stack(self) -> str:
+        stack = "Helvetica,Arial,sans-serif"
+        return f"{self.web_font_family},{stack}" if self.web_font_family else stack
+
     @staticmethod
     def authors(paper: Paper) -> str:
         names = list(paper.authors[:3])
@@ -71,30 +96,53 @@ class RenderContext:
     def badges(paper: Paper) -> list[str]:
         badges = []
         if paper.upvotes is not None:
-            badges.append(f"▲ {paper.upvotes} upvotes")
+            badges.append(f"▲ {paper.upvotes} upvote{'s' * (paper.upvotes != 1)}")
         if paper.comments:
-            badges.append(f"{paper.comments} comments")
+            badges.append(f"{paper.comments} comment{'s' * (paper.comments != 1)}")
         if paper.github_stars is not None:
-            badges.append(f"★ {paper.github_stars} stars")
+            stars = paper.github_stars
+            badges.append(f"★ {stars} GitHub star{'s' * (stars != 1)}")
         return badges
 
     def summary(self, paper: Paper) -> str:
-        return paper.ai_summary or cut_at_sentence(paper.abstract, self.summary_chars)
+        """The AI summary when there is one, else the abstract; cut to this step's length."""
+        if self.card == "title":
+            return ""
+        limit = self.summary_chars
+        if self.card == "short":
+            limit = min(self.short_summary_chars, self.summary_chars)
+        return cut_at_sentence(paper.ai_summary or paper.abstract, limit)
+
+    def thumbnail(self, paper: Paper) -> str | None:
+        return paper.thumbnail if self.images and self.card == "full" else None
 
     @staticmethod
     def links(paper: Paper) -> list[tuple[str, str]]:
+        """(link text, URL); the text says where the link goes, even read out of context."""
         candidates = [
-            ("Paper page", paper.page_url),
-            ("arXiv", paper.arxiv_url),
+            (_page_label(paper.page_url), paper.page_url),
+            ("arXiv abstract", paper.arxiv_url),
             ("PDF", paper.pdf_url),
-            ("Code", paper.github_repo),
-            ("Project", paper.project_page),
+            (_code_label(paper.github_repo), paper.github_repo),
+            ("Project page", paper.project_page),
         ]
         return [(label, url) for label, url in candidates if url]
 
 
+def _host(url: str | None) -> str:
+    return (urlsplit(url).hostname or "") if url else ""
+
+
+def _page_label(url: str | None) -> str:
+    return "Hugging Face page" if _host(url).endswith("huggingface.co") else "Paper page"
+
+
+def _code_label(url: str | None) -> str:
+    return "Code on GitHub" if _host(url).endswith("github.com") else "Code"
+
+
 def cut_at_sentence(text: str, limit: int) -> str:
-    """The longest run of whole sentences within ``limit``; a hard cut with … otherwise."""
+    """The longest run of whole sentences within ``limit``; a cut at a word with … otherwise."""
     if len(text) <= limit:
         return text
     cut = ""
@@ -116,3 +164,24 @@ def format_subject(template: str, issue: Issue, name: str) -> str:
         topics=len(issue.sections),
     )
     return " ".join(subject.split())
+
+
+def build_context(
+    issue: Issue, settings: NewsletterSection, reader_topics: tuple[str, ...] | None
+) -> RenderContext:
+    """The context for one segment from the ``newsletter:`` section of the config."""
+    return RenderContext(
+        issue=issue,
+        newsletter_name=settings.name,
+        postal_address=settings.postal_address,
+        base_url=settings.base_url,
+        subject=format_subject(settings.subject, issue, settings.name),
+        summary_chars=settings.summary_chars,
+        reader_topics=reader_topics,
+        language=settings.language,
+        short_summary_chars=settings.short_summary_chars,
+        images=settings.images,
+        web_font_url=settings.web_font_url,
+        web_font_family=settings.web_font_family,
+        html_budget_bytes=settings.html_budget_bytes,
+    )

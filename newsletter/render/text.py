@@ -49,8 +49,10 @@ def _section_heading(title: str, count: int) -> list[str]:
 
 
 def _ref(refs: list[str], url: str) -> str:
-    refs.append(url)
-    return f"[{len(refs)}]"
+    """The reference number of ``url``; a URL used twice (title and page link) keeps one."""
+    if url not in refs:
+        refs.append(url)
+    return f"[{refs.index(url) + 1}]"
 
 
 def _paper(paper: Paper, ctx: RenderContext, refs: list[str]) -> list[str]:
@@ -66,8 +68,21 @@ def _paper(paper: Paper, ctx: RenderContext, refs: list[str]) -> list[str]:
         lines += _wrap(summary, "  ")
     links = [f"{label} {_ref(refs, url)}" for label, url in ctx.links(paper)]
     if links:
-        lines += _wrap("  ".join(links), "  ")
+        lines += _pack(links, "  ")
     return [*lines, ""]
+
+
+def _pack(items: list[str], indent: str) -> list[str]:
+    """Items on as few lines as fit, never breaking one ("Code on GitHub [11]") in two."""
+    lines: list[str] = []
+    current = ""
+    for item in items:
+        candidate = f"{current}  {item}" if current else item
+        if current and len(indent + candidate) > WIDTH:
+            lines.append(indent + current)
+            candidate = item
+        current = candidate
+    return [*lines, indent + current] if current else lines
 
 
 def _footer(ctx: RenderContext) -> list[str]:

@@ -1,0 +1,40 @@
+"""Per-recipient placeholders survive MJML, CSS inlining and entity encoding unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsletter.render import personalize
+from newsletter.render.context import PLACEHOLDERS, PREFERENCES_URL, UNSUBSCRIBE_URL
+from tests.readers import read_eml
+from tests.render.htmlread import read_html
+
+
+def test_placeholders_survive_every_html_stage(render, sample_issue) -> None:
+    rendered = render(sample_issue)
+    hrefs = [link.href for link in read_html(rendered.html).links]
+    assert UNSUBSCRIBE_URL in hrefs and PREFERENCES_URL in hrefs
+    for placeholder in PLACEHOLDERS:
+        assert placeholder in rendered.text
+
+
+def test_personalize_fills_each_reader_url(render, sample_issue) -> None:
+    rendered = render(sample_issue)
+    values = {
+        "unsubscribe_url": "https://news.example.org/unsubscribe/abc.DEF-123_x",
+        "preferences_url": "https://news.example.org/preferences/abc.DEF-123_x",
+    }
+    html = personalize(rendered.html, values)
+    hrefs = {link.text: link.href for link in read_html(html).links}
+    assert hrefs["Unsubscribe"] == values["unsubscribe_url"]
+    assert hrefs["Manage your topics"] == values["preferences_url"]
+    assert "%%" not in html and "%%" not in personalize(rendered.text, values)
+
+
+def test_sent_email_links_match_its_list_unsubscribe_header(config_file: Path, run_cli) -> None:
+    assert run_cli("run", "--date", "2025-10-03").exit_code == 0
+    for eml in (config_file.parent.parent / "outbox").rglob("*.eml"):
+        read = read_eml(eml)
+        header_url = read.message["List-Unsubscribe"].strip("<>")
+        hrefs = {link.text: link.href for link in read_html(read.html).links}
+        assert hrefs["Unsubscribe"] == header_url
