@@ -5,23 +5,53 @@ from __future__ import annotations
 import click
 
 from newsletter.pipeline import RunReport
+from newsletter.sources.base import SourceResult
+
+_STATUS = {
+    "ok": "ok",
+    "empty": "empty: no papers listed for the day",
+    "stale": "STALE: the feed is for another day",
+    "failed": "FAILED",
+}
+
+
+def describe_source(result: SourceResult) -> str:
+    cached = ", from cache" if result.from_cache else ""
+    line = f"source {result.source}: {len(result.papers)} papers ({_STATUS[result.status]}{cached})"
+    return line + (f": {result.error}" if result.error else "")
+
+
+def source_progress(result: SourceResult) -> None:
+    """One line per source as soon as it answers (stderr, so stdout stays the result)."""
+    click.echo(f"  {describe_source(result)}", err=True)
 
 
 def show_run_report(report: RunReport) -> None:
     echo = click.echo
     echo(f"{report.newsletter} for {report.day:%a %d %b %Y}")
-    for result in report.collection.results:
-        line = f"  source {result.source}: {len(result.papers)} papers ({result.status})"
-        echo(line + (f": {result.error}" if result.error else ""))
-    for warning in report.collection.warnings:
+    collection = report.collection
+    for result in collection.results:
+        echo(f"  {describe_source(result)}")
+    for warning in collection.warnings:
         echo(f"  warning: {warning}", err=True)
+    failed = [r.source for r in collection.failed]
+    if failed:
+        echo(f"  built without failed sources: {', '.join(failed)}", err=True)
+    if collection.seen:
+        echo(f"  {len(collection.seen)} papers left out: already sent in an earlier issue")
+    if report.empty_day == "skip":
+        echo("Empty day: no source listed papers; nothing sent (collect.empty_day: skip)")
+        return
+    if report.empty_day == "notice":
+        echo("Empty day: no source listed papers; sending a notice (collect.empty_day: notice)")
     shown = sum(s.total for s in report.sections)
     echo(f"Papers: {report.papers} collected, {shown} in {len(report.sections)} topics")
     for section in report.sections:
         echo(f"  {section.topic.name}: {section.total}")
-    sent, skipped, failed = report.count("sent"), report.count("skipped"), report.count("failed")
+    sent, skipped, failed_n = report.count("sent"), report.count("skipped"), report.count("failed")
     echo(
-        f"Recipients: {sent} sent, {skipped} skipped, {failed} failed ({report.segments} segments)"
+        f"Recipients: {sent} sent, {skipped} skipped, {failed_n} failed"
+        f" ({report.segments} segments)"
     )
     for delivery in report.results:
         if delivery.status == "failed":
