@@ -19,6 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from newsletter.errors import SourceDataError
@@ -58,7 +59,7 @@ def find_arxiv_id(text: str) -> str | None:
 def _parse_xml(body: bytes, where: str) -> ET.Element:
     try:
         root: ET.Element = SafeET.fromstring(body)
-    except (ET.ParseError, SafeET.DefusedXmlException, ValueError) as exc:
+    except (ET.ParseError, DefusedXmlException, ValueError) as exc:
         raise SourceDataError(
             f"{where}: the answer is not XML ({exc}); it starts with {body[:80]!r}"
         ) from exc
@@ -104,7 +105,7 @@ def _rss_item(item: ET.Element, day: dt.date | None, source: str) -> FeedItem:
     arxiv_id = find_arxiv_id(guid) or find_arxiv_id(link) or find_arxiv_id(description[:80])
     title = item.findtext("title") or ""
     if not arxiv_id or not title.strip():
-        raise ValueError(f"{(guid or title)[:60]!r} lacks an arXiv id or a title")
+        raise ValueError(f"{(guid or title)[:100]!r} lacks an arXiv id or a title")
     abstract = description.split("Abstract:", 1)[1] if "Abstract:" in description else ""
     creators = item.findtext(f"{DC}creator") or ""
     announce = (item.findtext(f"{ARXIV}announce_type") or "new").strip()
@@ -147,7 +148,7 @@ def _atom_entry(entry: ET.Element, source: str) -> Paper:
     arxiv_id = find_arxiv_id(raw_id.split("/abs/", 1)[-1])
     if not arxiv_id or not title.strip():
         # arXiv reports a bad id_list as an entry titled "Error" with no paper id.
-        raise ValueError(f"{(raw_id or title)[:60]!r} lacks an arXiv id or a title")
+        raise ValueError(f"{(raw_id or title)[:100]!r} lacks an arXiv id or a title")
     summary = entry.findtext(f"{ATOM}summary") or ""
     published = entry.findtext(f"{ATOM}published")
     primary = entry.find(f"{ARXIV}primary_category")
