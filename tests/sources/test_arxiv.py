@@ -96,13 +96,18 @@ def test_api_enrichment_batches_ids_politely(
     atom = ATOM.read_text(encoding="utf-8")
     atom_ids = re.findall(r"<id>http://arxiv.org/abs/([\d.]+)v\d+</id>", atom)
     feed = RSS_CV.read_text(encoding="utf-8")
-    rss_new = re.findall(r"oai:arXiv.org:([\d.]+)v\d+</guid>\s*<category>[^<]*</category>\s*"
-                         r"<pubDate>[^<]*</pubDate>\s*<arxiv:announce_type>new<", feed)
+    rss_new = re.findall(
+        r"oai:arXiv.org:([\d.]+)v\d+</guid>\s*<category>[^<]*</category>\s*"
+        r"<pubDate>[^<]*</pubDate>\s*<arxiv:announce_type>new<",
+        feed,
+    )
     for old, new in zip(rss_new, atom_ids, strict=False):
         feed = feed.replace(old, new)  # the first feed items now carry the API answer's ids
     serve_feed(httpserver, feed.encode())
     httpserver.expect_request(API_PATH).respond_with_data(atom, content_type="application/atom+xml")
-    api = HttpClient(timeout=5, retry=RetryPolicy(sleep=sleeps), min_interval=3.0, user_agent="nl-test/1")
+    api = HttpClient(
+        timeout=5, retry=RetryPolicy(sleep=sleeps), min_interval=3.0, user_agent="nl-test/1"
+    )
     source = arxiv(
         httpserver, client, api_client=api, api_base_url=httpserver.url_for(""), batch_size=40
     )
@@ -161,7 +166,9 @@ def test_a_body_that_is_not_the_feed_quotes_its_first_bytes(body: bytes) -> None
 
 
 def test_rss_1_0_is_refused_by_name() -> None:
-    body = b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+    body = (
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+    )
     with pytest.raises(SourceDataError, match=r"pre-2024 RSS 1\.0"):
         parse_rss(body, "feed")
 
@@ -173,8 +180,8 @@ def test_item_without_id_is_skipped_with_a_warning() -> None:
     parsed = parse_rss(feed, "feed")
     assert len(parsed.items) == 151
     assert parsed.warnings == [
-        "skipped feed item 0: 'Human-Centric Intelligence in the Era of Foundation Models: A Survey' "
-        "lacks an arXiv id or a title"
+        "skipped feed item 0: 'Human-Centric Intelligence in the Era of Foundation Models:"
+        " A Survey' lacks an arXiv id or a title"
     ]
 
 

@@ -38,9 +38,9 @@ def paged(items: list[dict[str, object]]):
 
 
 def test_recorded_day_normalizes_every_field_a_reader_sees(httpserver: HTTPServer, client) -> None:
-    httpserver.expect_request(PATH, query_string={"date": "2025-10-03", "p": "0", "limit": "50"}).respond_with_data(
-        HF_2025.read_bytes(), content_type="application/json"
-    )
+    httpserver.expect_request(
+        PATH, query_string={"date": "2025-10-03", "p": "0", "limit": "50"}
+    ).respond_with_data(HF_2025.read_bytes(), content_type="application/json")
     result = source(httpserver, client).fetch(OCT3)
     assert result.status == "ok" and not result.warnings
     assert len(result.papers) == 39
@@ -135,9 +135,11 @@ def test_timeout_is_an_error_naming_host_and_what_to_do(httpserver: HTTPServer) 
         return Response("[]", content_type="application/json")
 
     httpserver.expect_request(PATH).respond_with_handler(slow)
-    with HttpClient(timeout=0.2, retry=RetryPolicy(attempts=1)) as http:
-        with pytest.raises(SourceFetchError) as caught:
-            source(httpserver, http).fetch(OCT3)
+    with (
+        HttpClient(timeout=0.2, retry=RetryPolicy(attempts=1)) as http,
+        pytest.raises(SourceFetchError) as caught,
+    ):
+        source(httpserver, http).fetch(OCT3)
     assert "127.0.0.1: no answer within 0.2 s" in str(caught.value)
     assert "timeout" in str(caught.value)
 
@@ -176,9 +178,9 @@ def test_a_list_of_another_days_papers_is_stale(httpserver: HTTPServer, client) 
 
 
 def test_lag_days_asks_for_yesterdays_settled_list(httpserver: HTTPServer, client) -> None:
-    httpserver.expect_request(PATH, query_string={"date": "2025-10-03", "p": "0", "limit": "50"}).respond_with_data(
-        HF_2025.read_bytes(), content_type="application/json"
-    )
+    httpserver.expect_request(
+        PATH, query_string={"date": "2025-10-03", "p": "0", "limit": "50"}
+    ).respond_with_data(HF_2025.read_bytes(), content_type="application/json")
     result = source(httpserver, client, lag_days=1).fetch(dt.date(2025, 10, 4))
     assert result.status == "ok" and len(result.papers) == 39
 
