@@ -53,5 +53,5 @@ def test_hf_latex_commands_are_converted_and_the_original_kept() -> None:
 
 
 def test_odd_latex_never_raises_and_keeps_the_words() -> None:
-    assert clean_title("Open { brace and \\unknowncmd{x} here") == "Open brace and x here"
+    assert clean_title("Open { brace and \\unknowncmd{x} here") == "Open { brace and x here"
     assert clean_title("Unbalanced $x^{2$ math").startswith("Unbalanced x")
