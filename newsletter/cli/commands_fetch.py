@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
+from rich.console import Console
 
 from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
@@ -41,7 +44,8 @@ def fetch(
     """
     loaded = load_config(config_path)
     options = pipeline.CollectOptions(refresh=refresh, progress=source_progress)
-    collection = pipeline.fetch(loaded, as_date(day), source, options)
+    with _spinner(f"Fetching {len(loaded.model.sources)} sources"):
+        collection = pipeline.fetch(loaded, as_date(day), source, options)
     for warning in collection.warnings:
         click.echo(f"  warning: {warning}", err=True)
     document = json.dumps(
@@ -58,6 +62,13 @@ def fetch(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(document + "\n", encoding="utf-8")
     click.echo(f"Wrote {len(collection.papers)} papers to {out}", err=True)
+
+
+def _spinner(label: str) -> AbstractContextManager[object]:
+    """A rich spinner on a terminal; nothing otherwise (the per-source lines suffice)."""
+    if not sys.stderr.isatty():
+        return nullcontext()
+    return Console(stderr=True).status(label)
 
 
 def register(group: click.Group) -> None:

@@ -234,3 +234,21 @@ def test_config_rejects_a_rude_arxiv_api_delay(workdir: Path, run_cli) -> None:
     assert re.search(
         r"newsletter\.yaml:\d+:\d+: sources\[0\].*greater than or equal to 3", result.output
     )
+
+
+def test_commented_source_examples_in_the_shipped_config_are_valid() -> None:
+    from newsletter.config import parse_config
+
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    block = text.split("\nsources:\n", 1)[1].split("\n\n", 1)[0]
+    examples = [
+        line.replace("  # ", "  ", 1)
+        for line in block.splitlines()
+        if line.startswith(("  # - ", "  #   "))
+    ]
+    assert any("type: hf_daily" in line for line in examples)
+    data = yaml.safe_load(text)
+    data["sources"] = yaml.safe_load("\n".join(examples))
+    model = parse_config(yaml.safe_dump(data))
+    assert [s.type for s in model.sources] == ["hf_daily", "arxiv"]
+    assert model.collect.empty_day == "skip" and model.collect.seen_window_days is None
