@@ -44,6 +44,14 @@ def show_run_report(report: RunReport) -> None:
         return
     if report.empty_day == "notice":
         echo("Empty day: no source listed papers; sending a notice (collect.empty_day: notice)")
+    if not report.papers:
+        stale = [r.source for r in collection.results if r.status == "stale"]
+        why = (
+            f"stale sources ({', '.join(stale)}): rerun later with --refresh"
+            if stale
+            else ("no new papers")
+        )
+        echo(f"Nothing to send: {why}")
     shown = sum(s.total for s in report.sections)
     echo(f"Papers: {report.papers} collected, {shown} in {len(report.sections)} topics")
     for section in report.sections:

@@ -88,7 +88,6 @@ class ArxivSourceConfig(Strict):
     api_delay: float = Field(default=3.0, ge=3.0, description="seconds between API calls")
     api_batch_size: int = Field(default=100, ge=1, le=2000)
     include_cross_lists: bool = False
-    lag_days: int = Field(default=0, ge=0, le=7)
     timeout: float = Field(default=20.0, gt=0)
     retries: int = Field(default=4, ge=1, le=10, description="attempts for 429/5xx answers")
 

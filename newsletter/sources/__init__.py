@@ -69,7 +69,6 @@ def build_source(
             categories=config.categories,
             base_url=config.base_url,
             include_cross_lists=config.include_cross_lists,
-            lag_days=config.lag_days,
             api_client=api,
             api_base_url=config.api_base_url,
             batch_size=config.api_batch_size,

@@ -41,7 +41,6 @@ class ArxivSource(Source):
         categories: Sequence[str],
         base_url: str = "https://rss.arxiv.org",
         include_cross_lists: bool = False,
-        lag_days: int = 0,
         api_client: HttpClient | None = None,
         api_base_url: str | None = None,
         batch_size: int = 100,
@@ -51,7 +50,6 @@ class ArxivSource(Source):
         self.client = client
         self.url = f"{base_url.rstrip('/')}/rss/{'+'.join(categories)}"
         self.wanted = {"new", "cross"} if include_cross_lists else {"new"}
-        self.lag_days = lag_days
         self.api_client = api_client
         self.api_url = f"{api_base_url.rstrip('/')}/api/query" if api_base_url else None
         self.batch_size = batch_size
@@ -63,8 +61,7 @@ class ArxivSource(Source):
             self.api_client.close()
 
     def fetch(self, day: dt.date) -> SourceResult:
-        listing = day - dt.timedelta(days=self.lag_days)
-        cached = self.cache.load(self.name, listing) if self.cache else None
+        cached = self.cache.load(self.name, day) if self.cache else None
         parts = dict(cached) if cached and FEED_PART in cached else {}
         result = SourceResult(source=self.name, from_cache=bool(parts))
         if not parts:
@@ -73,19 +70,21 @@ class ArxivSource(Source):
         result.warnings.extend(feed.warnings)
         if not feed.items:
             result.status = "empty"
-        elif feed.day is not None and feed.day != listing:
+        elif feed.day is not None and feed.day != day:
             result.status = "stale"
             result.warnings.append(
-                f"stale: {self.url} is the announcement of {feed.day}, not {listing}; nothing"
+                f"stale: {self.url} is the announcement of {feed.day}, not {day}; nothing"
                 " taken from it (arXiv rebuilds its feed around midnight US Eastern: rerun"
-                " later with --refresh, or set lag_days)"
+                " later with --refresh)"
             )
             return result
         result.papers = [i.paper for i in feed.items if i.announce_type in self.wanted]
-        if result.papers and self.api_client and self.api_url:
+        if not result.papers:
+            result.status = "empty"  # only replacements (or cross-lists not asked for)
+        elif self.api_client and self.api_url:
             self._enrich(result, parts)
-        if self.cache and not cached and (result.papers or feed.day == listing):
-            self.cache.save(self.name, listing, parts)
+        if self.cache and not cached and (result.papers or feed.day == day):
+            self.cache.save(self.name, day, parts)
         return result
 
     def _enrich(self, result: SourceResult, parts: dict[str, bytes]) -> None:

@@ -35,9 +35,9 @@ class Collection:
 
     @property
     def quiet(self) -> bool:
-        """No source had the day's papers and at least one said the day is empty."""
-        statuses = {r.status for r in self.results}
-        return "ok" not in statuses and "empty" in statuses
+        """Every source that answered said the day is empty. A stale source means we do
+        not know, and a failed one cannot tell: neither makes a day quiet on its own."""
+        return {r.status for r in self.results} - {"failed"} == {"empty"}
 
     @property
     def warnings(self) -> list[str]:

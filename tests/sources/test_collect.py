@@ -163,6 +163,7 @@ def test_stale_feed_is_reported_not_taken_for_a_quiet_day(
     assert "source arxiv-cv: 0 papers (STALE: the feed is for another day)" in result.output
     assert "warning: arxiv-cv: stale:" in result.output
     assert "Empty day" not in result.output  # stale is not quiet: no notice goes out
+    assert "Nothing to send: stale sources (arxiv-cv): rerun later with --refresh" in result.output
     assert emails(workdir) == []
 
 
