@@ -90,16 +90,33 @@ def config_subscribers(loaded: LoadedConfig) -> list[Subscriber]:
     ]
 
 
-def collect_and_group(
-    loaded: LoadedConfig, day: dt.date, options: CollectOptions | None = None
-) -> tuple[Collection, Issue]:
+def collect_day(
+    loaded: LoadedConfig,
+    day: dt.date,
+    options: CollectOptions | None = None,
+    only: str | None = None,
+) -> Collection:
+    """Run the configured sources (or the one named ``only``); fail if every one failed."""
     options = options or CollectOptions()
-    source_options = options.sources or SourceOptions(refresh=options.refresh)
-    sources = build_sources(loaded, replace(source_options, refresh=options.refresh))
+    source_options = replace(options.sources or SourceOptions(), refresh=options.refresh)
+    sources = build_sources(loaded, source_options)
+    if only is not None:
+        known = ", ".join(s.name for s in sources)
+        sources = [s for s in sources if s.name == only]
+        if not sources:
+            raise NewsletterError(f"no source named {only!r} in the config (known: {known})")
     collection = collect_papers(sources, day, options.progress)
     if collection.all_failed:
         errors = "; ".join(f"{r.source}: {r.error}" for r in collection.failed)
         raise NoPapersError(f"every source failed, nothing was sent: {errors}")
+    return collection
+
+
+def collect_and_group(
+    loaded: LoadedConfig, day: dt.date, options: CollectOptions | None = None
+) -> tuple[Collection, Issue]:
+    options = options or CollectOptions()
+    collection = collect_day(loaded, day, options)
     config = loaded.model
     if not options.include_seen and collection.papers:
         engine = open_database(config.database.url)
@@ -108,30 +125,6 @@ def collect_and_group(
         collection.papers, collection.seen = fresh, seen
     sections = group_by_topic(collection.papers, config.topics, config.grouping)
     return collection, Issue(newsletter=config.newsletter.name, date=day, sections=sections)
-
-
-def fetch(
-    loaded: LoadedConfig,
-    day: dt.date | None = None,
-    source: str | None = None,
-    options: CollectOptions | None = None,
-) -> Collection:
-    """Collect only (``newsletter fetch``): every source, or the one named ``source``."""
-    options = options or CollectOptions()
-    sources = build_sources(
-        loaded, replace(options.sources or SourceOptions(), refresh=options.refresh)
-    )
-    if source is not None:
-        chosen = [s for s in sources if s.name == source]
-        if not chosen:
-            known = ", ".join(s.name for s in sources)
-            raise NewsletterError(f"no source named {source!r} in the config (known: {known})")
-        sources = chosen
-    collection = collect_papers(sources, resolve_day(loaded, day), options.progress)
-    if collection.all_failed:
-        errors = "; ".join(f"{r.source}: {r.error}" for r in collection.failed)
-        raise NoPapersError(f"every source failed: {errors}")
-    return collection
 
 
 NOTICE_TOPIC = Topic(

@@ -45,7 +45,9 @@ def fetch(
     loaded = load_config(config_path)
     options = pipeline.CollectOptions(refresh=refresh, progress=source_progress)
     with _spinner(f"Fetching {len(loaded.model.sources)} sources"):
-        collection = pipeline.fetch(loaded, as_date(day), source, options)
+        collection = pipeline.collect_day(
+            loaded, pipeline.resolve_day(loaded, as_date(day)), options, only=source
+        )
     for warning in collection.warnings:
         click.echo(f"  warning: {warning}", err=True)
     document = json.dumps(

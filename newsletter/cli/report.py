@@ -29,6 +29,27 @@ def source_progress(result: SourceResult) -> None:
 def show_run_report(report: RunReport) -> None:
     echo = click.echo
     echo(f"{report.newsletter} for {report.day:%a %d %b %Y}")
+    show_sources(report)
+    if report.empty_day == "skip":
+        echo("Empty day: no source listed papers; nothing sent (collect.empty_day: skip)")
+        return
+    shown = sum(s.total for s in report.sections)
+    echo(f"Papers: {report.papers} collected, {shown} in {len(report.sections)} topics")
+    for section in report.sections:
+        echo(f"  {section.topic.name}: {section.total}")
+    sent, skipped, failed = report.count("sent"), report.count("skipped"), report.count("failed")
+    echo(
+        f"Recipients: {sent} sent, {skipped} skipped, {failed} failed ({report.segments} segments)"
+    )
+    for delivery in report.results:
+        if delivery.status == "failed":
+            echo(f"  failed {delivery.recipient}: {delivery.detail}", err=True)
+    echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
+
+
+def show_sources(report: RunReport) -> None:
+    """Each source's answer, and why a day has no papers: quiet, stale, failed or seen."""
+    echo = click.echo
     collection = report.collection
     for result in collection.results:
         echo(f"  {describe_source(result)}")
@@ -39,29 +60,10 @@ def show_run_report(report: RunReport) -> None:
         echo(f"  built without failed sources: {', '.join(failed)}", err=True)
     if collection.seen:
         echo(f"  {len(collection.seen)} papers left out: already sent in an earlier issue")
-    if report.empty_day == "skip":
-        echo("Empty day: no source listed papers; nothing sent (collect.empty_day: skip)")
-        return
+    stale = [r.source for r in collection.results if r.status == "stale"]
     if report.empty_day == "notice":
         echo("Empty day: no source listed papers; sending a notice (collect.empty_day: notice)")
-    if not report.papers:
-        stale = [r.source for r in collection.results if r.status == "stale"]
-        why = (
-            f"stale sources ({', '.join(stale)}): rerun later with --refresh"
-            if stale
-            else ("no new papers")
-        )
-        echo(f"Nothing to send: {why}")
-    shown = sum(s.total for s in report.sections)
-    echo(f"Papers: {report.papers} collected, {shown} in {len(report.sections)} topics")
-    for section in report.sections:
-        echo(f"  {section.topic.name}: {section.total}")
-    sent, skipped, failed_n = report.count("sent"), report.count("skipped"), report.count("failed")
-    echo(
-        f"Recipients: {sent} sent, {skipped} skipped, {failed_n} failed"
-        f" ({report.segments} segments)"
-    )
-    for delivery in report.results:
-        if delivery.status == "failed":
-            echo(f"  failed {delivery.recipient}: {delivery.detail}", err=True)
-    echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
+    elif not report.papers and stale:
+        echo(f"Nothing to send: stale sources ({', '.join(stale)}): rerun later with --refresh")
+    elif not report.papers:
+        echo("Nothing to send: no new papers")
