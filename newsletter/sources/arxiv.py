@@ -83,9 +83,14 @@ class ArxivSource(Source):
             result.status = "empty"  # only replacements (or cross-lists not asked for)
         elif self.api_client and self.api_url:
             self._enrich(result, parts)
-        if self.cache and not cached and (result.papers or feed.day == day):
-            self.cache.save(self.name, day, parts)
+        settled = bool(result.papers) or feed.day == day  # an undated empty feed may be "not yet"
+        if self.cache and not cached and settled:
+            self._save(day, parts, result)
         return result
+
+    def _save(self, day: dt.date, parts: dict[str, bytes], result: SourceResult) -> None:
+        if self.cache and (problem := self.cache.save(self.name, day, parts)):
+            result.warnings.append(problem)
 
     def _enrich(self, result: SourceResult, parts: dict[str, bytes]) -> None:
         ids = [p.id for p in result.papers]

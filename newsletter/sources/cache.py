@@ -12,8 +12,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from newsletter.errors import SourceError
-
 MARKER = "COMPLETE"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -41,7 +39,8 @@ class ResponseCache:
         parts = sorted(p for p in folder.iterdir() if p.is_file() and p.name != MARKER)
         return {p.name: p.read_bytes() for p in parts}
 
-    def save(self, source: str, day: dt.date, parts: dict[str, bytes]) -> None:
+    def save(self, source: str, day: dt.date, parts: dict[str, bytes]) -> str | None:
+        """Keep the parts; a cache that cannot be written costs a warning, not the day."""
         folder = self.folder(source, day)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -52,10 +51,11 @@ class ResponseCache:
                 _write_atomic(folder / safe_name(name), body)
             _write_atomic(folder / MARKER, b"")
         except OSError as exc:
-            raise SourceError(
+            return (
                 f"cannot write the cache at {folder}: {exc}; fix its permissions or point"
                 " collect.cache_dir somewhere writable"
-            ) from exc
+            )
+        return None
 
 
 def _write_atomic(path: Path, body: bytes) -> None:

@@ -60,7 +60,8 @@ class HFDailySource(Source):
         _judge_day(result, listing)
         if cached is None and self.cache and _worth_caching(result, listing):
             parts = {f"page-{n:03d}.json": body for n, body in enumerate(pages)}
-            self.cache.save(self.name, listing, parts)
+            if problem := self.cache.save(self.name, listing, parts):
+                result.warnings.append(problem)
         return result
 
     def _download(self, listing: dt.date) -> list[bytes]:

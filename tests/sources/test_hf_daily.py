@@ -219,3 +219,16 @@ def test_cache_replays_a_day_offline_and_refresh_bypasses_it(
     fresh = source(httpserver, client, cache=ResponseCache(tmp_path, refresh=True)).fetch(OCT3)
     assert not fresh.from_cache and fresh.status == "empty"
     assert len(httpserver.log) == 1
+
+
+def test_an_unwritable_cache_costs_a_warning_not_the_day(
+    httpserver: HTTPServer, client, tmp_path: Path
+) -> None:
+    httpserver.expect_request(PATH).respond_with_data(
+        HF_2025.read_bytes(), content_type="application/json"
+    )
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    result = source(httpserver, client, cache=ResponseCache(blocker)).fetch(OCT3)
+    assert result.status == "ok" and len(result.papers) == 39
+    assert result.warnings[0].startswith(f"cannot write the cache at {blocker}")
