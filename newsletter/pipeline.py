@@ -9,18 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
 from newsletter.delivery.message import make_message_id, sender_domain
 from newsletter.errors import NewsletterError
-from newsletter.models import DeliveryResult, Issue, OutgoingEmail, Section, Subscriber
+from newsletter.models import DeliveryResult, Issue, OutgoingEmail, Section, Subscriber, Topic
 from newsletter.render import RenderedIssue, Renderer, build_context, personalize
-from newsletter.sources import build_sources
-from newsletter.sources.collect import Collection, collect_papers
+from newsletter.sources import SourceOptions, build_sources
+from newsletter.sources.collect import Collection, Progress, collect_papers
 from newsletter.store import open_database
+from newsletter.store.papers import filter_unsent, mark_sent
 from newsletter.store.settings import signing_secret
 from newsletter.tokens import TokenSigner
 from newsletter.topics import filter_sections, group_by_topic
@@ -30,6 +31,16 @@ Segment = frozenset[str] | None
 
 class NoPapersError(NewsletterError):
     """Every source failed, so nothing was built and nothing sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class CollectOptions:
+    """``refresh``: bypass the cache; ``include_seen``: keep papers an earlier issue sent."""
+
+    refresh: bool = False
+    include_seen: bool = False
+    sources: SourceOptions | None = None
+    progress: Progress | None = None
 
 
 @dataclass(slots=True)
@@ -44,6 +55,8 @@ class RunReport:
     results: list[DeliveryResult] = field(default_factory=list)
     segments: int = 0
     seconds: float = 0.0
+    empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
+    marked_sent: int = 0
 
     @property
     def papers(self) -> int:
@@ -77,14 +90,53 @@ def config_subscribers(loaded: LoadedConfig) -> list[Subscriber]:
     ]
 
 
-def collect_and_group(loaded: LoadedConfig, day: dt.date) -> tuple[Collection, Issue]:
-    collection = collect_papers(build_sources(loaded), day)
-    if collection.results and len(collection.failed) == len(collection.results):
+def collect_day(
+    loaded: LoadedConfig,
+    day: dt.date,
+    options: CollectOptions | None = None,
+    only: str | None = None,
+) -> Collection:
+    """Run the configured sources (or the one named ``only``); fail if every one failed."""
+    options = options or CollectOptions()
+    source_options = replace(options.sources or SourceOptions(), refresh=options.refresh)
+    sources = build_sources(loaded, source_options)
+    if only is not None:
+        known = ", ".join(s.name for s in sources)
+        sources = [s for s in sources if s.name == only]
+        if not sources:
+            raise NewsletterError(f"no source named {only!r} in the config (known: {known})")
+    collection = collect_papers(sources, day, options.progress)
+    if collection.all_failed:
         errors = "; ".join(f"{r.source}: {r.error}" for r in collection.failed)
         raise NoPapersError(f"every source failed, nothing was sent: {errors}")
+    return collection
+
+
+def collect_and_group(
+    loaded: LoadedConfig, day: dt.date, options: CollectOptions | None = None
+) -> tuple[Collection, Issue]:
+    options = options or CollectOptions()
+    collection = collect_day(loaded, day, options)
     config = loaded.model
+    if not options.include_seen and collection.papers:
+        engine = open_database(config.database.url)
+        window = config.collect.seen_window_days
+        fresh, seen = filter_unsent(engine, config.newsletter.name, collection.papers, day, window)
+        collection.papers, collection.seen = fresh, seen
     sections = group_by_topic(collection.papers, config.topics, config.grouping)
     return collection, Issue(newsletter=config.newsletter.name, date=day, sections=sections)
+
+
+NOTICE_TOPIC = Topic(
+    name="No new papers today",
+    description="The sources list no new papers for this day (a weekend or a holiday).",
+    emoji="📭",
+)
+
+
+def notice_issue(issue: Issue) -> Issue:
+    """The ``notice`` policy's issue for a quiet day: one empty section saying so."""
+    return Issue(issue.newsletter, issue.date, [Section(topic=NOTICE_TOPIC)])
 
 
 class IssueComposer:
@@ -167,19 +219,34 @@ def compose_all(
 
 
 def run(
-    loaded: LoadedConfig, day: dt.date | None = None, backend: EmailBackend | None = None
+    loaded: LoadedConfig,
+    day: dt.date | None = None,
+    backend: EmailBackend | None = None,
+    options: CollectOptions | None = None,
 ) -> RunReport:
     """The main job for one day."""
     started = time.perf_counter()
     day = resolve_day(loaded, day)
-    collection, issue = collect_and_group(loaded, day)
+    collection, issue = collect_and_group(loaded, day, options)
     backend = backend or get_backend(loaded)
     report = RunReport(day, issue.newsletter, collection, issue.sections, backend.destination)
+    subscribers = config_subscribers(loaded)
+    if collection.quiet and not collection.papers:
+        report.empty_day = loaded.model.collect.empty_day
+        if report.empty_day == "skip":
+            report.seconds = time.perf_counter() - started
+            return report
+        issue = notice_issue(issue)
+        subscribers = [replace(s, topics=None) for s in subscribers]
     composer = IssueComposer(loaded, issue, make_signer(loaded))
-    messages, skipped = compose_all(composer, config_subscribers(loaded))
+    messages, skipped = compose_all(composer, subscribers)
     with backend:
         report.results = backend.send_messages(messages) + skipped
     report.segments = composer.rendered_segments
+    if report.count("sent") and report.empty_day is None:
+        sent = [p for section in issue.sections for p in section.papers]
+        engine = open_database(loaded.model.database.url)
+        report.marked_sent = mark_sent(engine, issue.newsletter, sent, day)
     report.seconds = time.perf_counter() - started
     return report
 

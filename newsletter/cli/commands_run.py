@@ -1,4 +1,4 @@
-"""``newsletter run`` and ``newsletter preview``."""
+"""``newsletter run``."""
 
 from __future__ import annotations
 
@@ -15,10 +15,15 @@ from newsletter.config import load_config
 @click.command(epilog="Example: newsletter run --date 2025-10-03 --config config/newsletter.yaml")
 @config_option
 @date_option
-def run(config_path: str | None, day: dt.datetime | None) -> None:
+@click.option("--include-seen", is_flag=True, help="Keep papers an earlier issue already sent.")
+@click.option("--refresh", is_flag=True, help="Ignore cached source answers; fetch again.")
+def run(
+    config_path: str | None, day: dt.datetime | None, include_seen: bool, refresh: bool
+) -> None:
     """Collect the day's papers, group them by topic, render and deliver the digest."""
     loaded = load_config(config_path)
-    report = pipeline.run(loaded, as_date(day))
+    options = pipeline.CollectOptions(refresh=refresh, include_seen=include_seen)
+    report = pipeline.run(loaded, as_date(day), options=options)
     show_run_report(report)
     if report.count("failed"):
         raise SystemExit(1)

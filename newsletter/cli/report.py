@@ -5,16 +5,34 @@ from __future__ import annotations
 import click
 
 from newsletter.pipeline import RunReport
+from newsletter.sources.base import SourceResult
+
+_STATUS = {
+    "ok": "ok",
+    "empty": "empty: no papers listed for the day",
+    "stale": "STALE: the feed is for another day",
+    "failed": "FAILED",
+}
+
+
+def describe_source(result: SourceResult) -> str:
+    cached = ", from cache" if result.from_cache else ""
+    line = f"source {result.source}: {len(result.papers)} papers ({_STATUS[result.status]}{cached})"
+    return line + (f": {result.error}" if result.error else "")
+
+
+def source_progress(result: SourceResult) -> None:
+    """One line per source as soon as it answers (stderr, so stdout stays the result)."""
+    click.echo(f"  {describe_source(result)}", err=True)
 
 
 def show_run_report(report: RunReport) -> None:
     echo = click.echo
     echo(f"{report.newsletter} for {report.day:%a %d %b %Y}")
-    for result in report.collection.results:
-        line = f"  source {result.source}: {len(result.papers)} papers ({result.status})"
-        echo(line + (f": {result.error}" if result.error else ""))
-    for warning in report.collection.warnings:
-        echo(f"  warning: {warning}", err=True)
+    show_sources(report)
+    if report.empty_day == "skip":
+        echo("Empty day: no source listed papers; nothing sent (collect.empty_day: skip)")
+        return
     shown = sum(s.total for s in report.sections)
     echo(f"Papers: {report.papers} collected, {shown} in {len(report.sections)} topics")
     for section in report.sections:
@@ -27,3 +45,25 @@ def show_run_report(report: RunReport) -> None:
         if delivery.status == "failed":
             echo(f"  failed {delivery.recipient}: {delivery.detail}", err=True)
     echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
+
+
+def show_sources(report: RunReport) -> None:
+    """Each source's answer, and why a day has no papers: quiet, stale, failed or seen."""
+    echo = click.echo
+    collection = report.collection
+    for result in collection.results:
+        echo(f"  {describe_source(result)}")
+    for warning in collection.warnings:
+        echo(f"  warning: {warning}", err=True)
+    failed = [r.source for r in collection.failed]
+    if failed:
+        echo(f"  built without failed sources: {', '.join(failed)}", err=True)
+    if collection.seen:
+        echo(f"  {len(collection.seen)} papers left out: already sent in an earlier issue")
+    stale = [r.source for r in collection.results if r.status == "stale"]
+    if report.empty_day == "notice":
+        echo("Empty day: no source listed papers; sending a notice (collect.empty_day: notice)")
+    elif not report.papers and stale:
+        echo(f"Nothing to send: stale sources ({', '.join(stale)}): rerun later with --refresh")
+    elif not report.papers:
+        echo("Nothing to send: no new papers")

@@ -99,16 +99,32 @@ class HFDailySourceConfig(Strict):
     page_size: int = Field(default=50, ge=1, le=100)
     lag_days: int = Field(default=0, ge=0, le=7)
     timeout: float = Field(default=20.0, gt=0)
+    retries: int = Field(default=4, ge=1, le=10, description="attempts for 429/5xx answers")
+
+
+ARXIV_CATEGORY = r"^[a-z-]+(\.[A-Za-z-]+)?$"
 
 
 class ArxivSourceConfig(Strict):
     type: Literal["arxiv"]
     name: str | None = None
-    categories: list[str] = Field(min_length=1)
+    categories: list[Annotated[str, Field(pattern=ARXIV_CATEGORY)]] = Field(min_length=1)
     base_url: str = Field(default="https://rss.arxiv.org", pattern=HTTPS_OR_HTTP)
-    api_base_url: str | None = None
+    api_base_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
+    api_delay: float = Field(default=3.0, ge=3.0, description="seconds between API calls")
+    api_batch_size: int = Field(default=100, ge=1, le=2000)
     include_cross_lists: bool = False
     timeout: float = Field(default=20.0, gt=0)
+    retries: int = Field(default=4, ge=1, le=10, description="attempts for 429/5xx answers")
+
+
+class CollectConfig(Strict):
+    """How sources are run and their answers judged (the ``collect`` section)."""
+
+    cache_dir: str = Field(default="cache", description="raw responses, per source and day")
+    empty_day: Literal["skip", "notice"] = "skip"
+    seen_window_days: int | None = Field(default=None, ge=1, description="null: forever")
+    user_agent: str | None = None
 
 
 SourceConfig = Annotated[
@@ -232,6 +248,7 @@ class NewsletterConfig(Strict):
     subscribers: list[SubscriberConfig] = Field(default_factory=list)
     delivery: DeliveryConfig = Field(default_factory=lambda: OutboxDelivery(backend="outbox"))
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    collect: CollectConfig = Field(default_factory=CollectConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
 
     @field_validator("database", mode="before")

@@ -25,6 +25,7 @@ class SourceResult:
     status: SourceStatus = "ok"
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    from_cache: bool = False
 
 
 class Source(ABC):
@@ -38,3 +39,6 @@ class Source(ABC):
     @abstractmethod
     def fetch(self, day: dt.date) -> SourceResult:
         """Return the papers listed on ``day``; raise ``SourceError`` if impossible."""
+
+    def close(self) -> None:  # noqa: B027 - most sources hold nothing to release
+        """Release network connections; the collector calls it after ``fetch``."""

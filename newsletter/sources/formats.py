@@ -26,12 +26,12 @@ def strip_version(arxiv_id: str) -> str:
     return _ARXIV_VERSION.sub("", arxiv_id.strip())
 
 
-def parse_record(record: Any, origin: str) -> Paper:
+def parse_record(record: Any, origin: str, listing_day: dt.date | None = None) -> Paper:
     """Normalize an HF item (``{"paper": {...}}``) or a normalized paper dict."""
     if not isinstance(record, Mapping):
         raise SkipRecord(f"{origin}: not an object ({type(record).__name__})")
     if isinstance(record.get("paper"), Mapping):
-        return parse_hf_item(record, origin)
+        return parse_hf_item(record, origin, listing_day)
     return parse_normalized(record, origin)
 
 
@@ -52,7 +52,12 @@ def _datetime(value: Any) -> dt.datetime | None:
         return None
 
 
-def parse_hf_item(item: Mapping[str, Any], origin: str) -> Paper:
+def parse_hf_item(
+    item: Mapping[str, Any], origin: str, listing_day: dt.date | None = None
+) -> Paper:
+    """One Daily Papers item. The day is the UTC date of ``paper.submittedOnDailyAt``, else
+    the day the list was asked for; the item's top-level ``publishedAt`` is never used (it
+    is shifted to US Eastern time since 2025 while labelled UTC)."""
     paper = item["paper"]
     raw_id, title = _text(paper.get("id")), _text(paper.get("title"))
     if not raw_id or not title.strip():
@@ -72,7 +77,7 @@ def parse_hf_item(item: Mapping[str, Any], origin: str) -> Paper:
         abstract=clean_abstract(_text(paper.get("summary"))),
         abstract_raw=_text(paper.get("summary")),
         authors=authors,
-        listed_on=submitted.astimezone(dt.UTC).date() if submitted else None,
+        listed_on=submitted.astimezone(dt.UTC).date() if submitted else listing_day,
         published_at=_datetime(paper.get("publishedAt")),
         upvotes=_int(paper.get("upvotes")),
         comments=_int(item.get("numComments")),
@@ -110,10 +115,31 @@ def parse_normalized(record: Mapping[str, Any], origin: str) -> Paper:
     arxiv_id = values.get("arxiv_id")
     values["arxiv_id"] = strip_version(arxiv_id) if isinstance(arxiv_id, str) and arxiv_id else None
     values["id"] = values["arxiv_id"] or raw_id
-    values["title_raw"] = values.get("title_raw") or title
-    values["title"] = clean_title(title)
-    values["abstract"] = clean_abstract(_text(values.get("abstract")))
+    # Clean from the source's original text when we have it, so a round trip through
+    # `newsletter fetch` and a local source gives the same display text.
+    values["title_raw"] = _text(values.get("title_raw")) or title
+    values["title"] = clean_title(values["title_raw"])
+    abstract_raw = _text(values.get("abstract_raw")) or _text(values.get("abstract"))
+    values["abstract"] = clean_abstract(abstract_raw)
     try:
         return Paper(**values)
     except TypeError as exc:
         raise SkipRecord(f"{origin}: record {raw_id!r} is malformed: {exc}") from exc
+
+
+def paper_to_dict(paper: Paper) -> dict[str, Any]:
+    """Our normalized JSON format (read back by ``parse_normalized``); empty fields omitted."""
+    out: dict[str, Any] = {}
+    for name in Paper.__dataclass_fields__:
+        value = getattr(paper, name)
+        if value is None or value == () or value == "":
+            continue
+        if isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[name] = value
+    for name in ("arxiv_url", "pdf_url"):
+        if getattr(paper, name):
+            out[name] = getattr(paper, name)
+    return out
