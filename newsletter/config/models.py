@@ -127,7 +127,8 @@ def _valid_regex(value: str) -> str:
 
 Term = Annotated[str, AfterValidator(_nonblank_term)]
 Terms = Annotated[list[Term], BeforeValidator(_one_or_many)]
-Regexes = Annotated[list[Annotated[str, AfterValidator(_valid_regex)]], BeforeValidator(_one_or_many)]
+Regex = Annotated[str, AfterValidator(_valid_regex)]
+Regexes = Annotated[list[Regex], BeforeValidator(_one_or_many)]
 
 
 class MatchConfig(Strict):

@@ -1,9 +1,9 @@
 """Topic rules: compile the ``topics:`` config once, place papers, rank them, explain why.
 
-    terms     keyword phrases -> patterns and anchors; a paper's lowercased text
-    rules     a ``match:`` block -> a tree of conditions that returns scored hits
-    grouping  membership (first / multi), catch-all, ranking, max_papers -> Sections
-    explain   the same placement, kept whole for ``newsletter topics explain``
+terms     keyword phrases -> patterns and anchors; a paper's lowercased text
+rules     a ``match:`` block -> a tree of conditions that returns scored hits
+grouping  membership (first / multi), catch-all, ranking, max_papers -> Sections
+explain   the same placement, kept whole for ``newsletter topics explain``
 """
 
 from newsletter.topics.explain import Explanation, explain, to_json

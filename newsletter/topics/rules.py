@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newsletter.config.models import MatchConfig
-from newsletter.topics.terms import Phrase, PaperText, compile_phrase
+from newsletter.topics.terms import PaperText, Phrase, compile_phrase
 
 # A title hit says more about a paper than a tag, and a tag more than a passing mention.
 FIELD_WEIGHTS = {"title": 3.0, "keywords": 2.0, "abstract": 1.0}
