@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from newsletter.config.models import GroupingConfig, TopicConfig, TopicSort
@@ -36,6 +36,20 @@ class CompiledTopic:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Every topic compiled, plus every word a phrase can start with (see ``terms``)."""
+
+    topics: tuple[CompiledTopic, ...]
+    anchors: frozenset[str]
+
+    def __iter__(self) -> Iterator[CompiledTopic]:
+        return iter(self.topics)
+
+    def __len__(self) -> int:
+        return len(self.topics)
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """One paper under one topic: the rule's score, the relevance used for ranking, the hits."""
 
@@ -55,9 +69,9 @@ class Placement:
     placed: list[Match] = field(default_factory=list)
 
 
-def compile_topics(configs: Sequence[TopicConfig]) -> list[CompiledTopic]:
+def compile_topics(configs: Sequence[TopicConfig]) -> RuleSet:
     """Compile every rule once, not per paper."""
-    return [
+    topics = tuple(
         CompiledTopic(
             index=i,
             topic=Topic(name=c.name, description=c.description, emoji=c.emoji),
@@ -66,7 +80,9 @@ def compile_topics(configs: Sequence[TopicConfig]) -> list[CompiledTopic]:
             sort=c.sort,
         )
         for i, c in enumerate(configs)
-    ]
+    )
+    anchors = frozenset().union(*(t.condition.anchors for t in topics))
+    return RuleSet(topics, anchors)
 
 
 def relevance(score: float, paper: Paper) -> float:
@@ -74,13 +90,16 @@ def relevance(score: float, paper: Paper) -> float:
 
 
 def place_paper(
-    paper: Paper, rules: Sequence[CompiledTopic], membership: str, *, every_topic: bool = False
+    paper: Paper, rules: RuleSet, membership: str, *, every_topic: bool = False
 ) -> Placement:
     """Evaluate the rules for one paper. With ``first`` membership evaluation stops at the
     first match unless ``every_topic`` asks for all of them (``topics explain`` does)."""
-    doc = PaperText(paper)
+    doc = PaperText(paper, rules.anchors)
     placement = Placement(paper)
-    for rule in rules:
+    for rule in rules.topics:
+        requires = rule.condition.requires
+        if requires is not None and requires.isdisjoint(doc.present_anywhere):
+            continue  # none of the words this rule needs occurs in the paper
         outcome = rule.condition.evaluate(doc)
         if outcome is None:
             continue
@@ -95,7 +114,7 @@ def place_paper(
 
 def place_papers(
     papers: Sequence[Paper],
-    rules: Sequence[CompiledTopic],
+    rules: RuleSet,
     membership: str,
     *,
     every_topic: bool = False,
@@ -104,7 +123,7 @@ def place_papers(
 
 
 def build_sections(
-    placements: Sequence[Placement], rules: Sequence[CompiledTopic], grouping: GroupingConfig
+    placements: Sequence[Placement], rules: RuleSet, grouping: GroupingConfig
 ) -> list[Section]:
     """Sections in config order, then the catch-all; empty sections are left out."""
     by_topic: dict[int, list[Match]] = {rule.index: [] for rule in rules}
@@ -120,7 +139,7 @@ def build_sections(
 
 
 def group_compiled(
-    papers: Sequence[Paper], rules: Sequence[CompiledTopic], grouping: GroupingConfig
+    papers: Sequence[Paper], rules: RuleSet, grouping: GroupingConfig
 ) -> list[Section]:
     """``group_by_topic`` for rules compiled beforehand (a scheduler or a benchmark)."""
     return build_sections(place_papers(papers, rules, grouping.membership), rules, grouping)

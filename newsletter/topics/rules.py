@@ -10,13 +10,12 @@ the rule's key path, the field and the words that matched, so ``topics explain``
 from __future__ import annotations
 
 import re
-import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newsletter.config.models import MatchConfig
-from newsletter.topics.terms import PaperText, Phrase, compile_phrase
+from newsletter.topics.terms import PaperText, Phrase, compile_phrase, normalize_name
 
 # A title hit says more about a paper than a tag, and a tag more than a passing mention.
 FIELD_WEIGHTS = {"title": 3.0, "keywords": 2.0, "abstract": 1.0}
@@ -47,7 +46,15 @@ HELD = Outcome(0.0, ())
 
 
 class Condition(ABC):
-    """A compiled condition; ``evaluate`` returns ``None`` when it does not hold."""
+    """A compiled condition; ``evaluate`` returns ``None`` when it does not hold.
+
+    ``anchors``: words some phrase of the condition starts with. ``requires``: when set, the
+    condition cannot hold unless one of these words occurs in the paper (a cheap pre-check
+    for a whole topic); ``None`` when no such set exists (regex, categories, ``none``, ...).
+    """
+
+    anchors: frozenset[str] = frozenset()
+    requires: frozenset[str] | None = None
 
     @abstractmethod
     def evaluate(self, doc: PaperText) -> Outcome | None: ...
@@ -58,20 +65,37 @@ class KeywordCondition(Condition):
         self.rule = rule
         self.fields = tuple(fields)
         self.phrases = [compile_phrase(t) for t in terms]
-        self.anchors = frozenset().union(*(p.anchors for p in self.phrases))
-        self.always = any(not p.anchors for p in self.phrases)
+        self.by_anchor: dict[str, list[int]] = {}
+        for index, phrase in enumerate(self.phrases):
+            for anchor in phrase.anchors:
+                self.by_anchor.setdefault(anchor, []).append(index)
+        self.first_words = frozenset(self.by_anchor)
+        self.anchors = self.first_words.union(*(p.last_words for p in self.phrases))
+        self.always = [i for i, p in enumerate(self.phrases) if not p.anchors]
+        self.requires = None if self.always else self.first_words
 
     def evaluate(self, doc: PaperText) -> Outcome | None:
-        if not self.always and self.anchors.isdisjoint(doc.words):
-            return None
-        words = doc.words
-        hits = [
-            Hit(self.rule, name, phrase.term, text, FIELD_WEIGHTS[name])
-            for phrase in self.phrases
-            if not phrase.anchors or not phrase.anchors.isdisjoint(words)
-            for name in self.fields
-            if (text := _find(phrase, doc, name)) is not None
-        ]
+        if not self.always and self.first_words.isdisjoint(doc.present_anywhere):
+            return None  # the usual case: no word a phrase starts with occurs in the paper
+        hits = []
+        for name in self.fields:
+            words = doc.present(name)
+            present = self.first_words.intersection(words)
+            if not present and not self.always:
+                continue
+            candidates = {i for anchor in present for i in self.by_anchor[anchor]}
+            for index in sorted(candidates.union(self.always)):
+                phrase = self.phrases[index]
+                if phrase.last_words and phrase.last_words.isdisjoint(words):
+                    continue  # it starts here but no word it could end with occurs
+                if phrase.single_word:
+                    # A one-word phrase matches exactly when one of its forms is a word of the
+                    # field: no need to search (the hit shows the word in lowercase).
+                    text: str | None = min(phrase.anchors.intersection(present))
+                else:
+                    text = _find(phrase, doc, name)
+                if text is not None:
+                    hits.append(Hit(self.rule, name, phrase.term, text, FIELD_WEIGHTS[name]))
         return _outcome(hits)
 
 
@@ -90,8 +114,12 @@ class AiKeywordCondition(Condition):
     def __init__(self, rule: str, terms: Sequence[str]) -> None:
         self.rule = rule
         self.phrases = [compile_phrase(t) for t in terms]
+        self.anchors = frozenset().union(*(p.anchors for p in self.phrases))
+        self.requires = self.anchors if all(p.anchors for p in self.phrases) else None
 
     def evaluate(self, doc: PaperText) -> Outcome | None:
+        if self.requires is not None and self.requires.isdisjoint(doc.present("keywords")):
+            return None
         hits = [
             Hit(self.rule, "ai_keywords", phrase.term, original, AI_KEYWORD_WEIGHT)
             for phrase in self.phrases
@@ -107,16 +135,85 @@ class RegexCondition(Condition):
     def __init__(self, rule: str, patterns: Sequence[str], fields: Sequence[str]) -> None:
         self.rule = rule
         self.fields = tuple(fields)
-        self.patterns = [(p, re.compile(p, re.IGNORECASE)) for p in patterns]
+        self.patterns = [_compile_regex(p) for p in patterns]
 
     def evaluate(self, doc: PaperText) -> Outcome | None:
-        hits = [
-            Hit(self.rule, name, source, m.group(), FIELD_WEIGHTS[name])
-            for source, pattern in self.patterns
-            for name in self.fields
-            if (m := pattern.search(doc.original(name))) is not None
-        ]
+        hits = []
+        for regex in self.patterns:
+            for name in self.fields:
+                lowered = doc.lowered(name)
+                if regex.literal is not None and regex.literal not in lowered:
+                    continue
+                text = lowered if regex.on_lowered else doc.original(name)
+                m = regex.pattern.search(text)
+                if m is not None:
+                    original = doc.original(name)
+                    shown = original[m.start() : m.end()] if len(original) == len(text) else m[0]
+                    hits.append(Hit(self.rule, name, regex.source, shown, FIELD_WEIGHTS[name]))
         return _outcome(hits)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRegex:
+    source: str
+    pattern: re.Pattern[str]
+    on_lowered: bool  # run on lowercased text, without IGNORECASE (several times faster)
+    literal: str | None  # lowercased text every match contains: a cheap pre-check
+
+
+def _compile_regex(source: str) -> CompiledRegex:
+    # A pattern without capitals means the same on lowercased text (no \W, \S, \B, ...).
+    if source == source.lower():
+        return CompiledRegex(source, re.compile(source), True, required_literal(source))
+    return CompiledRegex(source, re.compile(source, re.IGNORECASE), False, required_literal(source))
+
+
+_SPECIAL = set(".^$*+?{}[]()|\\")
+
+
+def required_literal(source: str) -> str | None:
+    """The longest plain run of characters every match must contain, lowercased, or None.
+
+    Deliberately conservative: patterns with alternation or inline flags get no pre-check;
+    runs inside groups or classes do not count; a character made optional by a following
+    quantifier is dropped from its run.
+    """
+    if "|" in source or "(?" in source:
+        return None
+    runs, current, depth, i = [], "", 0, 0
+    while i < len(source):
+        char = source[i]
+        if char in "\\[":
+            runs.append(current)
+            current, i = "", (i + 2 if char == "\\" else _after_class(source, i))
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if depth == 0 and char not in _SPECIAL:
+            current += char
+        else:
+            if char in "*?{" and current:
+                current = current[:-1]
+            runs.append(current)
+            current = ""
+        i += 1
+    runs.append(current)
+    best = max(runs, key=len)
+    return best.lower() if len(best) >= 3 else None
+
+
+def _after_class(source: str, start: int) -> int:
+    """The index after the character class opening at ``start`` ("[]a]" and "[^]a]" too)."""
+    i = start + 1
+    if source[i : i + 1] == "^":
+        i += 1
+    if source[i : i + 1] == "]":
+        i += 1
+    while i < len(source) and source[i] != "]":
+        i += 2 if source[i] == "\\" else 1
+    return i + 1
 
 
 class CategoryCondition(Condition):
@@ -130,18 +227,10 @@ class CategoryCondition(Condition):
         hits = [
             Hit(self.rule, "categories", entry, category, CATEGORY_WEIGHT)
             for entry, wanted in self.entries
-            for category in doc.paper.categories
-            if (category.lower() == wanted)
-            or (wanted.endswith(".") and category.lower().startswith(wanted))
+            for category, lowered in zip(doc.paper.categories, doc.categories, strict=True)
+            if lowered == wanted or (wanted.endswith(".") and lowered.startswith(wanted))
         ]
         return _outcome(hits)
-
-
-def normalize_name(name: str) -> str:
-    """Case, accents and spacing do not matter: "José  García" ~ "jose garcia"."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().replace(".", ". ").split())
 
 
 class AuthorCondition(Condition):
@@ -157,8 +246,8 @@ class AuthorCondition(Condition):
         hits = [
             Hit(self.rule, "authors", name, author, AUTHOR_WEIGHT)
             for name, pattern in self.names
-            for author in doc.paper.authors
-            if pattern.search(normalize_name(author))
+            for author, normalized in zip(doc.paper.authors, doc.authors, strict=True)
+            if pattern.search(normalized)
         ]
         return _outcome(hits)
 
@@ -180,6 +269,10 @@ class UpvotesCondition(Condition):
 class AllOf(Condition):
     def __init__(self, children: Sequence[Condition]) -> None:
         self.children = tuple(children)
+        self.anchors = frozenset().union(*(c.anchors for c in children))
+        # Every child must hold, so any child's requirement is the block's: take the tightest.
+        required = [c.requires for c in children if c.requires is not None]
+        self.requires = min(required, key=len) if required else None
 
     def evaluate(self, doc: PaperText) -> Outcome | None:
         outcomes = []
@@ -194,6 +287,10 @@ class AllOf(Condition):
 class AnyOf(Condition):
     def __init__(self, children: Sequence[Condition]) -> None:
         self.children = tuple(children)
+        self.anchors = frozenset().union(*(c.anchors for c in children))
+        # At least one child must hold: the union of their requirements, if each has one.
+        required = [c.requires for c in children if c.requires is not None]
+        self.requires = frozenset().union(*required) if len(required) == len(children) else None
 
     def evaluate(self, doc: PaperText) -> Outcome | None:
         # Every branch is evaluated: each hit adds to the relevance score.
@@ -204,6 +301,7 @@ class AnyOf(Condition):
 class NoneOf(Condition):
     def __init__(self, children: Sequence[Condition]) -> None:
         self.children = tuple(children)
+        self.anchors = frozenset().union(*(c.anchors for c in children))
 
     def evaluate(self, doc: PaperText) -> Outcome | None:
         return None if any(c.evaluate(doc) is not None for c in self.children) else HELD

@@ -13,8 +13,9 @@ a set lookup, which is what makes 10,000 papers x 50 topics fast.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from newsletter.models import Paper
@@ -34,6 +35,8 @@ class Phrase:
     term: str
     pattern: re.Pattern[str]
     anchors: frozenset[str]  # empty: cannot be pre-filtered, always searched
+    single_word: bool  # one word of word characters: it matches exactly when an anchor occurs
+    last_words: frozenset[str]  # words a match can end with; empty when not known
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """Where the phrase occurs in lowercased ``text``, starting on a word boundary."""
@@ -63,7 +66,20 @@ def compile_phrase(term: str) -> Phrase:
     # No leading look-behind: a pattern that starts with a literal is searched much faster;
     # the left word boundary is checked in ``finditer``.
     pattern = re.compile(body + r"(?!\w)")
-    return Phrase(term=term, pattern=pattern, anchors=_anchors(head, stems))
+    plain = all(_WORD.fullmatch(p) for p in (*head, *stems))
+    return Phrase(
+        term=term,
+        pattern=pattern,
+        anchors=_anchors(head, stems),
+        single_word=plain and not head,
+        last_words=_last_words(head, stems) if plain and head else frozenset(),
+    )
+
+
+def _last_words(head: list[str], last_forms: tuple[str, ...]) -> frozenset[str]:
+    """Every word a match of a phrase of plain words can end with: the last word, or it glued
+    to the words before it ("view" or "multiview" for "multi-view")."""
+    return frozenset("".join(head[k:]) + form for k in range(len(head) + 1) for form in last_forms)
 
 
 def _plural_forms(word: str) -> tuple[str, ...]:
@@ -117,31 +133,71 @@ def _anchors(head: list[str], last_forms: tuple[str, ...]) -> frozenset[str]:
     return frozenset(anchors)
 
 
-@dataclass
 class PaperText:
-    """A paper's searchable text, lowercased and split into words once per grouping run."""
+    """A paper's searchable text, lowercased and split into words once per grouping run.
 
-    paper: Paper
-    title: str = field(init=False)
-    abstract: str = field(init=False)
-    keywords: str = field(init=False)
-    keyword_list: tuple[str, ...] = field(init=False)
+    ``anchors`` are all words any phrase of the rule set can start with; a paper keeps only
+    those of its words (``present``), a small set every condition checks in one set operation.
+    Everything is computed on first use and kept: a paper is checked against every topic.
+    """
 
-    def __post_init__(self) -> None:
-        self.title = self.paper.title.lower()
-        self.abstract = self.paper.abstract.lower()
-        self.keyword_list = tuple(k.lower() for k in self.paper.ai_keywords)
-        self.keywords = KEYWORD_JOINER.join(self.keyword_list)
-
-    @cached_property
-    def words(self) -> frozenset[str]:
-        return frozenset(_WORD.findall(f"{self.title} {self.abstract} {self.keywords}"))
+    def __init__(self, paper: Paper, anchors: frozenset[str]) -> None:
+        self.paper = paper
+        self.anchors = anchors
+        self._lowered: dict[str, str] = {}
+        self._present: dict[str, frozenset[str]] = {}
 
     def lowered(self, name: str) -> str:
         """The lowercased text of field ``name`` (title, abstract or keywords)."""
-        return str(getattr(self, name))
+        text = self._lowered.get(name)
+        if text is None:
+            text = self._lowered[name] = self.original(name).lower()
+        return text
+
+    def present(self, name: str) -> frozenset[str]:
+        """The anchor words that occur in field ``name``."""
+        words = self._present.get(name)
+        if words is None:
+            words = self._present[name] = self.anchors.intersection(split_words(self.lowered(name)))
+        return words
+
+    @cached_property
+    def present_anywhere(self) -> frozenset[str]:
+        return self.present("title") | self.present("abstract") | self.present("keywords")
 
     def original(self, name: str) -> str:
         if name == "keywords":
             return KEYWORD_JOINER.join(self.paper.ai_keywords)
-        return str(getattr(self.paper, name))
+        return self.paper.title if name == "title" else self.paper.abstract
+
+    @cached_property
+    def keyword_list(self) -> tuple[str, ...]:
+        return tuple(k.lower() for k in self.paper.ai_keywords)
+
+    @cached_property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(c.lower() for c in self.paper.categories)
+
+    @cached_property
+    def authors(self) -> tuple[str, ...]:
+        return tuple(normalize_name(a) for a in self.paper.authors)
+
+
+# For ASCII text (nearly every abstract) a byte table turns every non-word character into a
+# space, and split() does the rest: the same words as ``\w+``, at twice the speed.
+_ASCII_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_NON_WORD_TO_SPACE = bytes(c if c in _ASCII_WORD_BYTES else 0x20 for c in range(256))
+
+
+def split_words(text: str) -> list[str]:
+    r"""The ``\w+`` runs of ``text``."""
+    if text.isascii():
+        return text.encode("ascii").translate(_NON_WORD_TO_SPACE).decode("ascii").split()
+    return _WORD.findall(text)
+
+
+def normalize_name(name: str) -> str:
+    """Case, accents and spacing do not matter: "José  García" ~ "jose garcia"."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().replace(".", ". ").split())
