@@ -102,7 +102,7 @@ def parse_config(text: str, filename: str = "<config>") -> NewsletterConfig:
             [ConfigProblem("", "the file must be a mapping of sections", filename, 1, 1)]
         )
     problems = [
-        _located(loc, message, marks, filename)
+        _located(loc, message, marks, filename, at_value=True)
         for check in DATA_CHECKS
         for loc, message in check(data)
     ]
@@ -181,9 +181,13 @@ def format_path(loc: Loc) -> str:
     return out
 
 
-def _located(loc: Loc, message: str, marks: Marks, filename: str) -> ConfigProblem:
+def _located(
+    loc: Loc, message: str, marks: Marks, filename: str, *, at_value: bool = False
+) -> ConfigProblem:
+    """Point at the key (unknown or missing keys), or at the bad value itself."""
     key_mark = marks.get((*loc, "<key>")) if loc else None
-    mark = key_mark or _nearest_mark(loc, marks)
+    value_mark = marks.get(loc) if at_value and loc else None
+    mark = value_mark or key_mark or _nearest_mark(loc, marks)
     line, col = mark if mark else (None, None)
     return ConfigProblem(format_path(loc), message, filename, line, col)
 
@@ -217,7 +221,8 @@ def _problem(err: Any, data: Any, marks: Marks, filename: str) -> ConfigProblem:
         message = f"must not be empty: give at least {minimum} item{'s' * (minimum != 1)}"
     else:
         message = err["msg"].removeprefix("Value error, ")
-    return _located(loc, message, marks, filename)
+    at_value = kind not in ("extra_forbidden", "missing", "union_tag_not_found")
+    return _located(loc, message, marks, filename, at_value=at_value)
 
 
 def _literal_message(err: Any) -> str:
