@@ -236,3 +236,20 @@ def test_shipped_config_is_valid() -> None:
     for subscriber in model.subscribers:
         for name in subscriber.topics or []:
             assert name in {t.name for t in model.topics}
+
+
+def test_commented_example_topic_in_the_shipped_config_is_valid() -> None:
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = lines.index("  # More condition types, for a topic of your own:") + 1
+    example = []
+    for line in lines[start:]:
+        if not line.startswith("  # "):
+            break
+        example.append("  " + line[4:])
+    assert example[0] == "  - name: From labs we follow"
+    anchor = "topics:\n"
+    enabled = text.replace(anchor, anchor + "\n".join(example) + "\n", 1)
+    model = parse_config(enabled, "enabled.yaml")
+    assert model.topics[0].name == "From labs we follow"
+    assert model.topics[0].match.min_upvotes == 5
