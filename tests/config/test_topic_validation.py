@@ -253,3 +253,26 @@ def test_commented_example_topic_in_the_shipped_config_is_valid() -> None:
     model = parse_config(enabled, "enabled.yaml")
     assert model.topics[0].name == "From labs we follow"
     assert model.topics[0].match.min_upvotes == 5
+
+
+def test_grouping_mistakes() -> None:
+    found = [
+        str(p)
+        for p in problems(
+            """\
+            topics:
+              - name: T
+                match: {keywords: [x]}
+            grouping:
+              membershp: multi
+              catch_all: ""
+            """
+        )
+    ]
+    assert found[0].startswith(
+        "topics.yaml:12:3: grouping.membershp: unknown key; did you mean 'membership'? "
+        "(allowed: membership, catch_all)"
+    )
+    assert found[1] == (
+        "topics.yaml:13:14: grouping.catch_all: String should have at least 1 character"
+    )
