@@ -75,7 +75,7 @@ def test_plain_output_shows_topic_rule_words_counts_and_unmatched(small_config, 
     assert "-> Video" in block
     assert 'topics[0].match.any[0].keywords: abstract: "video"' not in block  # phrase, not word
     assert 'topics[0].match.any[0].keywords: keywords: "video generation"' in block
-    assert 'topics[0].match.any[1].keywords: title: "video"' in block
+    assert 'topics[0].match.any[1].keywords: title: "Video"' in block
     second = out[out.index("2501.00002") : out.index("2501.00003")]
     # Fewer hits, so ranked second: beyond max_papers 1, counted, not dropped.
     assert "-> Video [beyond max_papers in Video: counted as 'N more']" in second
@@ -139,7 +139,7 @@ def test_one_paper_shows_every_topics_verdict(small_config, run_cli) -> None:
     sampling = lines[lines.index("+ Sampling") + 1 :]
     assert sampling[:2] == [
         "    score 4, relevance 5.39",  # title 3 + abstract 1; log1p(3 upvotes) = 1.39
-        '    topics[1].match.keywords: title: "sampling"; abstract: "solver"',
+        '    topics[1].match.keywords: title: "Sampling"; abstract: "solver"',
     ]
 
 

@@ -6,8 +6,9 @@ The explanation is computed by the same code that groups the issue (``place_pape
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from newsletter.config.models import GroupingConfig, TopicConfig
@@ -19,7 +20,9 @@ from newsletter.topics.grouping import (
     compile_topics,
     place_papers,
 )
+from newsletter.topics.rules import DEFAULT_FIELDS as FIELDS
 from newsletter.topics.rules import Hit
+from newsletter.topics.terms import PaperText
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,10 @@ def explain(
 ) -> Explanation:
     """Group the papers as the issue would, keeping every topic each paper matched."""
     rules = compile_topics(topics)
-    placements = place_papers(papers, rules, grouping.membership, every_topic=True)
+    placements = [
+        _with_original_text(p)
+        for p in place_papers(papers, rules, grouping.membership, every_topic=True)
+    ]
     sections = build_sections(placements, rules, grouping)
     by_name = {s.topic.name: s for s in sections}
     counts = []
@@ -79,6 +85,28 @@ def explain(
     if grouping.catch_all:
         counts.append(TopicCount(grouping.catch_all, unmatched, unmatched, 0, catch_all=True))
     return Explanation(grouping.membership, grouping.catch_all, placements, sections, counts)
+
+
+def _with_original_text(placement: Placement) -> Placement:
+    """One-word hits carry the word in lowercase (grouping never needs more); show the
+    operator the word as the paper writes it."""
+    matches = {
+        id(m): replace(m, hits=tuple(_original(h, m.paper) for h in m.hits))
+        for m in placement.matches
+    }
+    return Placement(
+        placement.paper,
+        [matches[id(m)] for m in placement.matches],
+        [matches[id(m)] for m in placement.placed],
+    )
+
+
+def _original(hit: Hit, paper: Paper) -> Hit:
+    if hit.field not in FIELDS or hit.text != hit.text.lower():
+        return hit
+    text = PaperText(paper, frozenset()).original(hit.field)
+    found = re.search(rf"(?<!\w){re.escape(hit.text)}(?!\w)", text, re.IGNORECASE)
+    return replace(hit, text=found.group()) if found else hit
 
 
 def matched_words(hits: Sequence[Hit]) -> list[str]:
