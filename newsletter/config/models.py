@@ -122,6 +122,8 @@ def _valid_regex(value: str) -> str:
     except re.error as exc:
         where = f" at position {exc.pos}" if exc.pos is not None else ""
         raise ValueError(f"invalid regular expression {value!r}: {exc.msg}{where}") from None
+    if re.search(value, "", re.IGNORECASE) is not None:
+        raise ValueError(f"regular expression {value!r} matches empty text, so every paper")
     return value
 
 

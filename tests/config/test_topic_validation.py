@@ -103,6 +103,13 @@ def test_bad_repeat_in_regex_is_reported_too() -> None:
     assert "nothing to repeat at position 0" in message
 
 
+def test_regex_that_matches_everything_is_rejected() -> None:
+    assert only('topics:\n  - name: T\n    match: {regex: ["x*"]}\n') == (
+        "topics.yaml:10:21: topics[0].match.regex[0]: "
+        "regular expression 'x*' matches empty text, so every paper"
+    )
+
+
 def test_empty_topic_list_is_rejected() -> None:
     assert only("topics: []\n") == (
         "topics.yaml:8:9: topics: must not be empty: give at least 1 item"
