@@ -90,7 +90,7 @@ class KeywordCondition(Condition):
                     continue  # it starts here but no word it could end with occurs
                 if phrase.single_word:
                     # A one-word phrase matches exactly when one of its forms is a word of the
-                    # field: no need to search (the hit shows the word in lowercase).
+                    # field: no search needed (explain restores the spelling of the paper).
                     text: str | None = min(phrase.anchors.intersection(present))
                 else:
                     text = _find(phrase, doc, name)
