@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from newsletter.config.models import MatchConfig
@@ -78,13 +78,18 @@ class KeywordCondition(Condition):
         if not self.always and self.first_words.isdisjoint(doc.present_anywhere):
             return None  # the usual case: no word a phrase starts with occurs in the paper
         hits = []
+        present_in = doc.present
         for name in self.fields:
-            words = doc.present(name)
+            words = present_in[name]
             present = self.first_words.intersection(words)
             if not present and not self.always:
                 continue
-            candidates = {i for anchor in present for i in self.by_anchor[anchor]}
-            for index in sorted(candidates.union(self.always)):
+            if len(present) == 1 and not self.always:  # the common case, without set building
+                candidates: Iterable[int] = self.by_anchor[next(iter(present))]
+            else:
+                found = {i for anchor in present for i in self.by_anchor[anchor]}
+                candidates = sorted(found.union(self.always))
+            for index in candidates:
                 phrase = self.phrases[index]
                 if phrase.last_words and phrase.last_words.isdisjoint(words):
                     continue  # it starts here but no word it could end with occurs
@@ -118,7 +123,7 @@ class AiKeywordCondition(Condition):
         self.requires = self.anchors if all(p.anchors for p in self.phrases) else None
 
     def evaluate(self, doc: PaperText) -> Outcome | None:
-        if self.requires is not None and self.requires.isdisjoint(doc.present("keywords")):
+        if self.requires is not None and self.requires.isdisjoint(doc.present["keywords"]):
             return None
         hits = [
             Hit(self.rule, "ai_keywords", phrase.term, original, AI_KEYWORD_WEIGHT)

@@ -145,7 +145,6 @@ class PaperText:
         self.paper = paper
         self.anchors = anchors
         self._lowered: dict[str, str] = {}
-        self._present: dict[str, frozenset[str]] = {}
 
     def lowered(self, name: str) -> str:
         """The lowercased text of field ``name`` (title, abstract or keywords)."""
@@ -154,16 +153,18 @@ class PaperText:
             text = self._lowered[name] = self.original(name).lower()
         return text
 
-    def present(self, name: str) -> frozenset[str]:
-        """The anchor words that occur in field ``name``."""
-        words = self._present.get(name)
-        if words is None:
-            words = self._present[name] = self.anchors.intersection(split_words(self.lowered(name)))
-        return words
+    @cached_property
+    def present(self) -> dict[str, frozenset[str]]:
+        """Field name -> the anchor words that occur in it."""
+        return {
+            name: self.anchors.intersection(split_words(self.lowered(name)))
+            for name in ("title", "abstract", "keywords")
+        }
 
     @cached_property
     def present_anywhere(self) -> frozenset[str]:
-        return self.present("title") | self.present("abstract") | self.present("keywords")
+        present = self.present
+        return present["title"] | present["abstract"] | present["keywords"]
 
     def original(self, name: str) -> str:
         if name == "keywords":
