@@ -77,7 +77,7 @@ def test_headers_are_right_and_mime_is_proper(config_file: Path, run_cli) -> Non
     assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@example.org>")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/unsubscribe/")
-    assert "Video and 3D generation" not in grace.text  # not one of her topics
+    assert "Video and 3D/4D generation" not in grace.text  # not one of her topics
     assert "Agents and tool use" in grace.text
 
 

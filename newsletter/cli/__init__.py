@@ -9,7 +9,13 @@ import sys
 import click
 
 from newsletter import __version__
-from newsletter.cli import commands_config, commands_fetch, commands_preview, commands_run
+from newsletter.cli import (
+    commands_config,
+    commands_fetch,
+    commands_preview,
+    commands_run,
+    commands_topics,
+)
 from newsletter.errors import NewsletterError
 
 
@@ -59,6 +65,7 @@ commands_run.register(cli)
 commands_preview.register(cli)
 commands_config.register(cli)
 commands_fetch.register(cli)
+commands_topics.register(cli)
 
 
 def main() -> None:

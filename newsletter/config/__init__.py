@@ -1,7 +1,8 @@
 """Configuration: one validated model loaded from YAML (see ``loader`` and ``models``)."""
 
-from newsletter.config.checks import BUILTIN_CHECKS
+from newsletter.config.checks import BUILTIN_CHECKS, DATA_CHECKS_BUILTIN
 from newsletter.config.loader import (
+    DATA_CHECKS,
     SEMANTIC_CHECKS,
     LoadedConfig,
     find_config,
@@ -12,8 +13,10 @@ from newsletter.config.loader import (
 from newsletter.config.models import NewsletterConfig
 
 SEMANTIC_CHECKS.extend(BUILTIN_CHECKS)
+DATA_CHECKS.extend(DATA_CHECKS_BUILTIN)
 
 __all__ = [
+    "DATA_CHECKS",
     "SEMANTIC_CHECKS",
     "LoadedConfig",
     "NewsletterConfig",

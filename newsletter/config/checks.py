@@ -1,35 +1,86 @@
-"""Checks across sections that a per-field schema cannot express."""
+"""Checks across sections that a per-field schema cannot express.
+
+The topic checks read the raw YAML data, not the validated model, so they run even when the
+schema found other mistakes: one pass reports every problem of the file.
+"""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
+from typing import Any
 
-from newsletter.config.loader import Loc
-from newsletter.config.models import NewsletterConfig
+from newsletter.config.loader import DataCheck, Loc, SemanticCheck
+
+DEFAULT_CATCH_ALL = "More papers"
 
 
-def unique_topic_names(config: NewsletterConfig) -> Iterable[tuple[Loc, str]]:
+def _topic_names(data: Any) -> list[tuple[int, str]]:
+    topics = data.get("topics") if isinstance(data, dict) else None
+    if not isinstance(topics, list):
+        return []
+    return [
+        (index, topic["name"])
+        for index, topic in enumerate(topics)
+        if isinstance(topic, dict) and isinstance(topic.get("name"), str) and topic["name"].strip()
+    ]
+
+
+def _catch_all(data: Any) -> str | None:
+    grouping = data.get("grouping") if isinstance(data, dict) else None
+    if not isinstance(grouping, dict) or "catch_all" not in grouping:
+        return DEFAULT_CATCH_ALL
+    value = grouping["catch_all"]
+    return value if isinstance(value, str) else None
+
+
+def unique_topic_names(data: Any) -> Iterable[tuple[Loc, str]]:
+    """Names identify sections and readers' choices: two topics may not share one (any case)."""
     seen: dict[str, int] = {}
-    for index, topic in enumerate(config.topics):
-        if topic.name in seen:
+    for index, name in _topic_names(data):
+        key = name.strip().casefold()
+        if key in seen:
             yield (
                 ("topics", index, "name"),
-                (f"duplicate topic name {topic.name!r} (first used by topics[{seen[topic.name]}])"),
+                f"duplicate topic name {name!r} (first used by topics[{seen[key]}]); "
+                "every topic needs its own name",
             )
-        seen.setdefault(topic.name, index)
+        seen.setdefault(key, index)
+    catch_all = _catch_all(data)
+    if catch_all and catch_all.strip().casefold() in seen:
+        index = seen[catch_all.strip().casefold()]
+        yield (
+            ("topics", index, "name"),
+            f"topic name {catch_all!r} is also the catch-all section's name "
+            "(grouping.catch_all); rename one of them",
+        )
 
 
-def subscriber_topics_exist(config: NewsletterConfig) -> Iterable[tuple[Loc, str]]:
-    known = [t.name for t in config.topics]
-    if config.grouping.catch_all:
-        known.append(config.grouping.catch_all)
-    for index, subscriber in enumerate(config.subscribers):
-        for position, name in enumerate(subscriber.topics or []):
-            if name not in known:
-                yield (
-                    ("subscribers", index, "topics", position),
-                    (f"unknown topic {name!r}; topics are: {', '.join(known)}"),
-                )
+def subscriber_topics_exist(data: Any) -> Iterable[tuple[Loc, str]]:
+    """A reader's ``topics:`` must name configured topics (or the catch-all)."""
+    subscribers = data.get("subscribers") if isinstance(data, dict) else None
+    if not isinstance(subscribers, list):
+        return
+    known = list(dict.fromkeys(name for _, name in _topic_names(data)))
+    catch_all = _catch_all(data)
+    if catch_all:
+        known.append(catch_all)
+    for index, subscriber in enumerate(subscribers):
+        chosen = subscriber.get("topics") if isinstance(subscriber, dict) else None
+        if not isinstance(chosen, list):
+            continue
+        for position, name in enumerate(chosen):
+            if isinstance(name, str) and name not in known:
+                yield (("subscribers", index, "topics", position), _unknown_topic(name, known))
 
 
-BUILTIN_CHECKS = [unique_topic_names, subscriber_topics_exist]
+def _unknown_topic(name: str, known: list[str]) -> str:
+    by_case = {k.casefold(): k for k in known}
+    hint = [by_case[name.casefold()]] if name.casefold() in by_case else []
+    hint = hint or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+    return f"unknown topic {name!r}{suggestion} (topics: {', '.join(known) or 'none'})"
+
+
+DATA_CHECKS_BUILTIN: list[DataCheck] = [unique_topic_names, subscriber_topics_exist]
+BUILTIN_CHECKS: list[SemanticCheck] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -24,6 +25,7 @@ from newsletter.errors import ConfigError, ConfigProblem
 Loc = tuple[str | int, ...]
 Marks = dict[Loc, tuple[int, int]]
 SemanticCheck = Callable[[NewsletterConfig], Iterable[tuple[Loc, str]]]
+DataCheck = Callable[[Any], Iterable[tuple[Loc, str]]]
 
 ENV_VAR = "NEWSLETTER_CONFIG"
 DEFAULT_PATH = Path("config/newsletter.yaml")
@@ -32,6 +34,9 @@ CHECKOUT_PATH = Path(__file__).resolve().parents[2] / "config" / "newsletter.yam
 
 # Checks a schema cannot express (cross references, uniqueness). Stages register theirs.
 SEMANTIC_CHECKS: list[SemanticCheck] = []
+# Checks on the raw YAML data: they run even when the schema fails, so one pass reports
+# every mistake (a duplicate topic name and a typo elsewhere come together).
+DATA_CHECKS: list[DataCheck] = []
 
 
 @dataclass(frozen=True)
@@ -96,19 +101,28 @@ def parse_config(text: str, filename: str = "<config>") -> NewsletterConfig:
         raise ConfigError(
             [ConfigProblem("", "the file must be a mapping of sections", filename, 1, 1)]
         )
+    problems = [
+        _located(loc, message, marks, filename, at_value=True)
+        for check in DATA_CHECKS
+        for loc, message in check(data)
+    ]
     try:
         model = NewsletterConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err, data, marks, filename) for err in exc.errors()]
-        raise ConfigError(_dedupe(problems)) from None
-    problems = [
+        problems += [_problem(err, data, marks, filename) for err in exc.errors()]
+        raise ConfigError(_in_file_order(_dedupe(problems))) from None
+    problems += [
         _located(loc, message, marks, filename)
         for check in SEMANTIC_CHECKS
         for loc, message in check(model)
     ]
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_in_file_order(_dedupe(problems)))
     return model
+
+
+def _in_file_order(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
 def _load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
@@ -167,9 +181,13 @@ def format_path(loc: Loc) -> str:
     return out
 
 
-def _located(loc: Loc, message: str, marks: Marks, filename: str) -> ConfigProblem:
+def _located(
+    loc: Loc, message: str, marks: Marks, filename: str, *, at_value: bool = False
+) -> ConfigProblem:
+    """Point at the key (unknown or missing keys), or at the bad value itself."""
     key_mark = marks.get((*loc, "<key>")) if loc else None
-    mark = key_mark or _nearest_mark(loc, marks)
+    value_mark = marks.get(loc) if at_value and loc else None
+    mark = value_mark or key_mark or _nearest_mark(loc, marks)
     line, col = mark if mark else (None, None)
     return ConfigProblem(format_path(loc), message, filename, line, col)
 
@@ -196,11 +214,23 @@ def _problem(err: Any, data: Any, marks: Marks, filename: str) -> ConfigProblem:
         loc = (*loc, _tag_name(err))
     elif kind == "union_tag_not_found":
         message = f"'{_tag_name(err)}' is required; {_allowed_tags(err)}"
+    elif kind == "literal_error":
+        message = _literal_message(err)
+    elif kind in ("too_short", "list_too_short") and isinstance(err.get("input"), list):
+        minimum = err.get("ctx", {}).get("min_length", 1)
+        message = f"must not be empty: give at least {minimum} item{'s' * (minimum != 1)}"
     else:
         message = err["msg"].removeprefix("Value error, ")
-        if kind.startswith("literal_error"):
-            message = f"{message}, got {err['input']!r}"
-    return _located(loc, message, marks, filename)
+    at_value = kind not in ("extra_forbidden", "missing", "union_tag_not_found")
+    return _located(loc, message, marks, filename, at_value=at_value)
+
+
+def _literal_message(err: Any) -> str:
+    allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+    value = err.get("input")
+    hint = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6) if allowed else []
+    suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+    return f"unknown value {value!r}{suggestion} (allowed: {', '.join(allowed)})"
 
 
 def _tag_name(err: Any) -> str:

@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 HTTPS_OR_HTTP = r"^https?://[^\s]+$"
 
@@ -133,23 +141,76 @@ SourceConfig = Annotated[
 ]
 
 
-class MatchConfig(Strict):
-    """Rule of a topic. The walking skeleton knows keywords; the topics issue extends it."""
+SearchField = Literal["title", "abstract", "keywords"]
+TopicSort = Literal["relevance", "upvotes", "date"]
+MATCH_CONDITIONS = ("keywords", "regex", "categories", "authors", "ai_keywords", "min_upvotes")
+MATCH_COMBINATORS = ("any", "all", "none")
 
-    keywords: list[str] = Field(default_factory=list)
+
+def _one_or_many(value: Any) -> Any:
+    # `keywords: diffusion` reads as naturally as `keywords: [diffusion]`.
+    return [value] if isinstance(value, str) else value
+
+
+def _nonblank_term(value: str) -> str:
+    if not re.search(r"\w", value):
+        raise ValueError(f"{value!r} has no letters or digits; give a word or phrase")
+    return value.strip()
+
+
+def _valid_regex(value: str) -> str:
+    try:
+        re.compile(value, re.IGNORECASE)
+    except re.error as exc:
+        where = f" at position {exc.pos}" if exc.pos is not None else ""
+        raise ValueError(f"invalid regular expression {value!r}: {exc.msg}{where}") from None
+    if re.search(value, "", re.IGNORECASE) is not None:
+        raise ValueError(f"regular expression {value!r} matches empty text, so every paper")
+    return value
+
+
+Term = Annotated[str, AfterValidator(_nonblank_term)]
+Terms = Annotated[list[Term], BeforeValidator(_one_or_many)]
+Regex = Annotated[str, AfterValidator(_valid_regex)]
+Regexes = Annotated[list[Regex], BeforeValidator(_one_or_many)]
+
+
+class MatchConfig(Strict):
+    """A rule block. Every condition given in one block must hold (AND); inside one list any
+    entry may hit (OR); ``any``/``all``/``none`` nest further blocks. See docs/topics.md."""
+
+    keywords: Terms = Field(default_factory=list, description="words or phrases")
+    regex: Regexes = Field(default_factory=list, description="Python regular expressions")
+    categories: Terms = Field(default_factory=list, description="arXiv categories, cs.* ok")
+    authors: Terms = Field(default_factory=list)
+    ai_keywords: Terms = Field(default_factory=list, description="HF AI keyword tags")
+    min_upvotes: int | None = Field(default=None, ge=0)
+    fields: list[SearchField] | None = Field(default=None, min_length=1)
+    any: list[MatchConfig] | None = Field(default=None, min_length=1)
+    all: list[MatchConfig] | None = Field(default=None, min_length=1)
+    none: list[MatchConfig] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _has_a_condition(self) -> MatchConfig:
+        given = [k for k in (*MATCH_CONDITIONS, *MATCH_COMBINATORS) if getattr(self, k)]
+        if not given and self.min_upvotes is None:
+            allowed = ", ".join((*MATCH_CONDITIONS, *MATCH_COMBINATORS))
+            raise ValueError(f"empty rule: give at least one of {allowed}")
+        return self
 
 
 class TopicConfig(Strict):
     name: str = Field(min_length=1)
     description: str = ""
     emoji: str = ""
-    match: MatchConfig = Field(default_factory=MatchConfig)
+    match: MatchConfig
     max_papers: int | None = Field(default=None, ge=1)
+    sort: TopicSort = "relevance"
 
 
 class GroupingConfig(Strict):
     membership: Literal["first", "multi"] = "first"
-    catch_all: str | None = "More papers"
+    catch_all: str | None = Field(default="More papers", min_length=1)
 
 
 class SubscriberConfig(Strict):

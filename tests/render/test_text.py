@@ -28,7 +28,8 @@ def test_links_are_numbered_references(render, sample_issue) -> None:
 def test_text_has_every_paper_header_and_footer(render, sample_issue) -> None:
     text = render(sample_issue).text
     flat = " ".join(text.split())
-    assert flat.startswith("Daily Papers: Friday, 03 October 2025 39 papers in 5 topics")
+    topics = len(sample_issue.sections)
+    assert flat.startswith(f"Daily Papers: Friday, 03 October 2025 39 papers in {topics} topics")
     for section in sample_issue.sections:
         assert f"{section.topic.name} ({section.total})" in flat
         for paper in section.papers:
