@@ -168,10 +168,16 @@ def _data_path(raw: Loc, data: Any) -> Loc:
         if present:
             path.append(part)
             current = _child(current, part)
+        elif isinstance(current, dict) and part in _union_tags(current):
+            continue  # pydantic names the union member it tried ("local", "smtp"): not a key
         elif isinstance(current, dict) and isinstance(part, str):
             path.append(part)  # an unknown or missing key: keep it, stop descending
             current = None
     return tuple(path)
+
+
+def _union_tags(mapping: dict[Any, Any]) -> set[Any]:
+    return {mapping.get("type"), mapping.get("backend")} - {None}
 
 
 def format_path(loc: Loc) -> str:
