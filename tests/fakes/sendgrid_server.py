@@ -142,27 +142,30 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             if fault == "drop":
                 self.close_connection = True
                 self.connection.close()
-                return None
+                return
             if fault and fault.startswith("slow:"):
                 time.sleep(float(fault.split(":")[1]))
             if fault and self._answer_fault(fault):
-                return None
+                return
             if self.path != "/v3/mail/send":
-                return self._json(404, [{"message": "not found", "field": None}])
-            if self.headers.get("Authorization") != f"Bearer {fake.key}":
-                return self._json(401, [{"message": "The provided authorization grant is "
-                                         "invalid, expired, or revoked", "field": None}])  # fmt: skip
-            self._accept(number, raw, size)
+                self._json(404, [{"message": "not found", "field": None}])
+            elif self.headers.get("Authorization") != f"Bearer {fake.key}":
+                message = "The provided authorization grant is invalid, expired, or revoked"
+                self._json(401, [{"message": message, "field": None}])
+            else:
+                self._accept(number, raw, size)
 
         def _accept(self, number: int, raw: bytes, size: int) -> None:
             try:
                 body = json.loads(raw)
             except ValueError:
-                return self._json(400, [{"message": "Bad Request", "field": None}])
+                self._json(400, [{"message": "Bad Request", "field": None}])
+                return
             status, errors = fake.problems(body, size)
             if errors:
                 fake.rejected.append({"status": status, "errors": errors})
-                return self._json(status, errors)
+                self._json(status, errors)
+                return
             if fake.before_accept:
                 fake.before_accept(number)
             sandbox = bool(body.get("mail_settings", {}).get("sandbox_mode", {}).get("enable"))
