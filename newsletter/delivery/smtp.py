@@ -106,23 +106,29 @@ class SmtpBackend(EmailBackend):
         raise AssertionError("unreachable")
 
     def _connect(self) -> smtplib.SMTP:
+        connection = None
         try:
             connection = self._dial()
             if self._username and self._password:
                 connection.login(self._username, self._password)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(
+        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+            if connection is not None:
+                connection.close()
+            raise self._connect_error(exc) from None
+        self.connections_opened += 1
+        return connection
+
+    def _connect_error(self, exc: BaseException) -> DeliveryError:
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return DeliveryError(
                 f"{self.destination} refused the login for {self._username!r}: "
                 f"{_reply(exc.smtp_code, exc.smtp_error)}; check the credentials' "
                 "environment variables"
-            ) from None
-        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
-            raise DeliveryError(
-                f"cannot connect to {self.destination}: {type(exc).__name__}: {exc}; check "
-                "delivery.options host, port and security"
-            ) from None
-        self.connections_opened += 1
-        return connection
+            )
+        return DeliveryError(
+            f"cannot connect to {self.destination}: {type(exc).__name__}: {exc}; check "
+            "delivery.options host, port and security"
+        )
 
     def _dial(self) -> smtplib.SMTP:
         context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
