@@ -72,7 +72,7 @@ def test_export_then_import_round_trips(any_engine: Engine, tmp_path) -> None:
 
 
 def test_a_header_without_email_is_refused_with_what_was_found(any_engine, tmp_path) -> None:
-    with pytest.raises(CsvFormatError, match="needs an 'email' column.*found: mail, name"):
+    with pytest.raises(CsvFormatError, match=r"needs an 'email' column.*found: mail, name"):
         import_csv(any_engine, write(tmp_path, "mail,name\nada@example.org,Ada\n"), TOPICS)
     with pytest.raises(CsvFormatError, match="unknown column 'topcis'"):
         import_csv(any_engine, write(tmp_path, "email,topcis\nada@example.org,x\n"), TOPICS)
