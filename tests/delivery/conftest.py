@@ -33,6 +33,7 @@ class SmtpSink:
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     on_data: Any = None  # called with the message number after a message is kept
+    before_keep: Any = None  # called with the message number; True: refuse it, keep nothing
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -48,6 +49,8 @@ class SmtpSink:
         assert isinstance(data, bytes)
         message = message_from_bytes(data, policy=policy.default)
         assert isinstance(message, EmailMessage)
+        if self.before_keep and self.before_keep(len(self.received) + 1):
+            return "451 4.3.0 not kept"
         with self.lock:
             self.received.append((list(envelope.rcpt_tos), message))
             number = len(self.received)

@@ -10,7 +10,8 @@ Faults, queued for the next requests: ``"429:<seconds>"`` (Retry-After), ``"429-
 (only X-RateLimit-Reset), ``"500"``, ``"500-html"`` (a non-JSON body), ``"slow:<seconds>"``
 (answers normally after a pause), ``"drop"`` (closes the connection without an answer,
 nothing recorded). Hooks ``before_accept`` / ``after_accept`` get the request number (from 1)
-and may, for example, SIGKILL the client, to test crashes at exact points.
+and may, for example, SIGKILL the client, to test crashes at exact points; ``before_accept``
+returning True drops the request unaccepted.
 
 Run standalone (benches): ``python -m tests.fakes.sendgrid_server --key KEY`` prints the port.
 """
@@ -54,7 +55,7 @@ class FakeSendGrid:
     faults: list[str] = field(default_factory=list)
     requests: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
-    before_accept: Callable[[int], None] | None = None
+    before_accept: Callable[[int], bool] | None = None  # True: drop it, not accepted
     after_accept: Callable[[int], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -166,8 +167,10 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 fake.rejected.append({"status": status, "errors": errors})
                 self._json(status, errors)
                 return
-            if fake.before_accept:
-                fake.before_accept(number)
+            if fake.before_accept and fake.before_accept(number):
+                self.close_connection = True  # the hook asked to drop it unaccepted
+                self.connection.close()
+                return
             sandbox = bool(body.get("mail_settings", {}).get("sandbox_mode", {}).get("enable"))
             recipients = [a["email"] for p in body["personalizations"] for a in p["to"]]
             message_id = secrets.token_urlsafe(16)
