@@ -54,6 +54,9 @@ class FakeSendGrid:
     accepted: list[Accepted] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     requests: int = 0
+    latency: float = 0.0  # seconds added to every answer: a stand-in for the network round trip
+    busy_seconds: float = 0.0  # time spent answering, latency excluded
+    slept_seconds: float = 0.0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     before_accept: Callable[[int], bool] | None = None  # True: drop it, not accepted
     after_accept: Callable[[int], None] | None = None
@@ -136,6 +139,14 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             return
 
         def do_POST(self) -> None:
+            started = time.perf_counter()
+            try:
+                self._handle()
+            finally:
+                with fake._lock:
+                    fake.busy_seconds += time.perf_counter() - started
+
+        def _handle(self) -> None:
             number = fake.requests + 1
             fault = fake.next_fault()
             size = int(self.headers.get("Content-Length", "0"))
@@ -180,6 +191,10 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 )
             if fake.after_accept:
                 fake.after_accept(number)
+            if fake.latency:
+                time.sleep(fake.latency)
+                with fake._lock:
+                    fake.slept_seconds += fake.latency
             self._send(200 if sandbox else 202, b"", {"X-Message-Id": message_id})
 
         def _answer_fault(self, fault: str) -> bool:
@@ -223,10 +238,13 @@ def main() -> None:
     fake = FakeSendGrid(key=args.key, keep_bodies=False).start()
     print(fake.server.server_address[1], flush=True)
     try:
-        for line in iter(input, "quit"):  # the parent asks for figures, then says quit
-            count = len(fake.delivered())
-            print(json.dumps({"requests": fake.requests, "recipients": count}), flush=True)
-            del line
+        # The parent sends "latency <seconds>" or "counts" (answered with figures), then "quit".
+        for line in iter(input, "quit"):
+            if line.startswith("latency "):
+                fake.latency = float(line.split()[1])
+            busy = round(fake.busy_seconds - fake.slept_seconds, 2)
+            figures = {"requests": fake.requests, "recipients": len(fake.delivered())}
+            print(json.dumps({**figures, "busy_seconds": busy}), flush=True)
     except EOFError:
         pass
     fake.stop()
