@@ -25,7 +25,6 @@ from newsletter.errors import DeliveryError
 from newsletter.models import DeliveryResult, OutgoingEmail
 
 Security = Literal["none", "starttls", "tls"]
-_DROPPED = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError)
 
 
 class SmtpBackend(EmailBackend):
@@ -83,13 +82,6 @@ class SmtpBackend(EmailBackend):
             try:
                 assert self._connection is not None
                 self._connection.send_message(mime, from_addr=sender, to_addrs=[message.to])
-            except _DROPPED as exc:
-                self.close()
-                if attempt == 2:
-                    detail = f"{self.destination} dropped the connection twice: {exc}"
-                    return DeliveryResult(message.to, "failed", detail=detail)
-                self.open()  # raises DeliveryError if the server is gone for good
-                continue
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = exc.recipients.get(message.to, (0, b"refused"))
                 return DeliveryResult(message.to, "failed", detail=_reply(code, text))
@@ -99,11 +91,26 @@ class SmtpBackend(EmailBackend):
                     f"{_reply(exc.smtp_code, exc.smtp_error)}; check newsletter.sender"
                 ) from None
             except smtplib.SMTPResponseException as exc:  # the message itself was refused
-                return DeliveryResult(
-                    message.to, "failed", detail=_reply(exc.smtp_code, exc.smtp_error)
-                )
-            return DeliveryResult(message.to, "sent", provider_id=message.message_id)
+                detail = _reply(exc.smtp_code, exc.smtp_error)
+                return DeliveryResult(message.to, "failed", detail=detail)
+            except smtplib.SMTPServerDisconnected as exc:
+                if attempt == 2:
+                    return self._dropped_twice(message, exc)
+            except smtplib.SMTPException as exc:  # e.g. an address the server cannot take
+                return DeliveryResult(message.to, "failed", detail=f"{type(exc).__name__}: {exc}")
+            except OSError as exc:  # reset, timeout, TLS failure: the connection is gone
+                if attempt == 2:
+                    return self._dropped_twice(message, exc)
+            else:
+                return DeliveryResult(message.to, "sent", provider_id=message.message_id)
+            self.close()
+            self.open()  # raises DeliveryError if the server is gone for good
         raise AssertionError("unreachable")
+
+    def _dropped_twice(self, message: OutgoingEmail, exc: BaseException) -> DeliveryResult:
+        self.close()
+        detail = f"{self.destination} dropped the connection twice: {exc}"
+        return DeliveryResult(message.to, "failed", detail=detail)
 
     def _connect(self) -> smtplib.SMTP:
         connection = None
