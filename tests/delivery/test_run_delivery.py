@@ -148,3 +148,20 @@ def test_progress_is_logged_when_not_on_a_terminal(sendgrid_config: Path, run_cl
     run_cli("run", "--config", str(sendgrid_config), "--date", DAY)
     assert "delivered 0 of 3 readers" in caplog.text
     assert "delivered 3 of 3 readers" in caplog.text
+
+
+def test_a_run_stopped_by_the_provider_reports_the_rest_and_a_rerun_completes(
+    workdir: Path, sendgrid_server, run_cli, monkeypatch
+) -> None:
+    monkeypatch.setenv("TEST_SENDGRID_KEY", API_KEY)
+    options = {"api_key_env": "TEST_SENDGRID_KEY", "host": sendgrid_server.url, "batch_size": 1}
+    config = write_config(workdir, {"backend": "sendgrid", "options": options})
+    sendgrid_server.faults += ["ok", "401"]  # the key is revoked after the first request
+    stopped = run_cli("run", "--config", str(config), "--date", DAY)
+    assert stopped.exit_code == 1
+    assert "1 sent, 0 skipped, 2 failed" in stopped.output
+    assert "not sent: SendGrid at" in stopped.output and "answered 401" in stopped.output
+    assert sendgrid_server.requests == 2  # nothing more was tried after the 401
+    rerun = run_cli("run", "--config", str(config), "--date", DAY)
+    assert "2 sent, 1 skipped, 0 failed" in rerun.output
+    assert sorted(Counter(sendgrid_server.delivered()).values()) == [1, 1, 1]

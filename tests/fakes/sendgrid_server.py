@@ -7,11 +7,12 @@ per personalization, 30 MB, custom_args and substitutions sizes, reserved header
 in names), answers 202 with an ``X-Message-Id`` and records what it accepted.
 
 Faults, queued for the next requests: ``"429:<seconds>"`` (Retry-After), ``"429-reset:<s>"``
-(only X-RateLimit-Reset), ``"500"``, ``"500-html"`` (a non-JSON body), ``"slow:<seconds>"``
-(answers normally after a pause), ``"drop"`` (closes the connection without an answer,
-nothing recorded). Hooks ``before_accept`` / ``after_accept`` get the request number (from 1)
-and may, for example, SIGKILL the client, to test crashes at exact points; ``before_accept``
-returning True drops the request unaccepted.
+(only X-RateLimit-Reset), ``"401"``, ``"500"``, ``"500-html"`` (a non-JSON body),
+``"slow:<seconds>"`` (answers normally after a pause), ``"drop"`` (closes the connection
+without an answer, nothing recorded); any other word (``"ok"``) answers normally.
+Hooks ``before_accept`` / ``after_accept`` get the request number (from 1) and may, for
+example, SIGKILL the client, to test crashes at exact points; ``before_accept`` returning
+True drops the request unaccepted. ``latency`` adds a fixed pause to every answer.
 
 Run standalone (benches): ``python -m tests.fakes.sendgrid_server --key KEY`` prints the port.
 """
@@ -206,6 +207,8 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 reset = str(int(time.time() + float(arg)))
                 self._json(429, [{"message": "too many requests", "field": None}],
                            {"X-RateLimit-Reset": reset})  # fmt: skip
+            elif kind == "401":
+                self._json(401, [{"message": "authorization required", "field": None}])
             elif kind == "500":
                 self._json(500, [{"message": "internal server error"}])
             elif kind == "500-html":
