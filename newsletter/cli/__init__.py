@@ -14,6 +14,7 @@ from newsletter.cli import (
     commands_fetch,
     commands_preview,
     commands_run,
+    commands_subscribers,
     commands_topics,
 )
 from newsletter.errors import NewsletterError
@@ -66,6 +67,7 @@ commands_preview.register(cli)
 commands_config.register(cli)
 commands_fetch.register(cli)
 commands_topics.register(cli)
+commands_subscribers.register(cli)
 
 
 def main() -> None:

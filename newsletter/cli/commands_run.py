@@ -8,7 +8,7 @@ import click
 
 from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.cli.report import show_run_report
+from newsletter.cli.report import delivery_progress, show_run_report
 from newsletter.config import load_config
 
 
@@ -17,13 +17,39 @@ from newsletter.config import load_config
 @date_option
 @click.option("--include-seen", is_flag=True, help="Keep papers an earlier issue already sent.")
 @click.option("--refresh", is_flag=True, help="Ignore cached source answers; fetch again.")
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="Send the day's issue again to every reader, even those who already have it.",
+)
+@click.option(
+    "--retry-in-doubt",
+    is_flag=True,
+    help="Also send to readers left in doubt by a killed run (check the provider's log first).",
+)
 def run(
-    config_path: str | None, day: dt.datetime | None, include_seen: bool, refresh: bool
+    config_path: str | None,
+    day: dt.datetime | None,
+    include_seen: bool,
+    refresh: bool,
+    resend: bool,
+    retry_in_doubt: bool,
 ) -> None:
-    """Collect the day's papers, group them by topic, render and deliver the digest."""
+    """Collect the day's papers, group them by topic, render and deliver the digest.
+
+    Running the same day again sends only to readers who have not had the issue yet.
+    """
     loaded = load_config(config_path)
     options = pipeline.CollectOptions(refresh=refresh, include_seen=include_seen)
-    report = pipeline.run(loaded, as_date(day), options=options)
+    with delivery_progress() as progress:
+        report = pipeline.run(
+            loaded,
+            as_date(day),
+            options=options,
+            resend=resend,
+            retry_in_doubt=retry_in_doubt,
+            progress=progress,
+        )
     show_run_report(report)
     if report.count("failed"):
         raise SystemExit(1)

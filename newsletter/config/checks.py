@@ -7,10 +7,12 @@ schema found other mistakes: one pass reports every problem of the file.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from typing import Any
 
 from newsletter.config.loader import DataCheck, Loc, SemanticCheck
+from newsletter.config.models import NewsletterConfig
 
 DEFAULT_CATCH_ALL = "More papers"
 
@@ -82,5 +84,26 @@ def _unknown_topic(name: str, known: list[str]) -> str:
     return f"unknown topic {name!r}{suggestion} (topics: {', '.join(known) or 'none'})"
 
 
+def delivery_secrets_set(config: NewsletterConfig) -> Iterable[tuple[Loc, str]]:
+    """Secrets are checked when the config loads, not halfway through a send."""
+    options = config.delivery.options
+    names = [
+        key
+        for key in ("api_key_env", "username_env", "password_env")
+        if getattr(options, key, None)
+    ]
+    for key in names:
+        variable = getattr(options, key)
+        if not os.environ.get(variable):
+            yield (
+                ("delivery", "options", key),
+                f"environment variable {variable} is not set; export it before running "
+                f"(the {config.delivery.backend} backend needs it)",
+            )
+    smtp_pair = [getattr(options, k, None) for k in ("username_env", "password_env")]
+    if any(smtp_pair) and not all(smtp_pair):
+        yield (("delivery", "options"), "set both username_env and password_env, or neither")
+
+
 DATA_CHECKS_BUILTIN: list[DataCheck] = [unique_topic_names, subscriber_topics_exist]
-BUILTIN_CHECKS: list[SemanticCheck] = []
+BUILTIN_CHECKS: list[SemanticCheck] = [delivery_secrets_set]

@@ -20,6 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -75,7 +77,11 @@ class IssueRow(Base):
 
 
 class DeliveryRow(Base):
-    """The ledger: one row per (issue, recipient), claimed before sending."""
+    """The ledger: one row per (issue, recipient), claimed before sending.
+
+    ``status``: pending -> sending (claimed by the run whose token is in ``claim``) -> sent or
+    failed. A row left in ``sending`` by a killed run is *in doubt* (see ``store.ledger``).
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("issue_id", "email", name="uq_delivery_once"),)
@@ -83,7 +89,8 @@ class DeliveryRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
     email: Mapped[str] = mapped_column(String(320))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sent, failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    claim: Mapped[str | None] = mapped_column(String(64))  # token of the run sending it now
     provider_id: Mapped[str | None] = mapped_column(String(500))
     detail: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -126,10 +133,19 @@ def open_database(url: str) -> Engine:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(engine)
+        _add_ledger_claim_column(engine)
     except SQLAlchemyError as exc:
         safe = engine.url.render_as_string(hide_password=True) if "engine" in locals() else "?"
         raise StoreError(f"cannot open database {safe}: {exc.__class__.__name__}: {exc}") from exc
     return engine
+
+
+def _add_ledger_claim_column(engine: Engine) -> None:
+    """Databases made before the ledger had run tokens lack ``deliveries.claim``: add it."""
+    columns = {c["name"] for c in inspect(engine).get_columns("deliveries")}
+    if "claim" not in columns:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE deliveries ADD COLUMN claim VARCHAR(64)"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:
