@@ -21,6 +21,7 @@ from newsletter.render import RenderContext, RenderedIssue, Renderer, format_sub
 from newsletter.sources import build_sources
 from newsletter.sources.collect import Collection, collect_papers
 from newsletter.store import open_database
+from newsletter.store.audience import keep_archive, mailing_list
 from newsletter.store.settings import signing_secret
 from newsletter.tokens import TokenSigner
 from newsletter.topics import filter_sections, group_by_topic
@@ -185,10 +186,12 @@ def run(
     backend = backend or get_backend(loaded)
     report = RunReport(day, issue.newsletter, collection, issue.sections, backend.destination)
     composer = IssueComposer(loaded, issue, make_signer(loaded))
-    messages, skipped = compose_all(composer, config_subscribers(loaded))
+    readers = mailing_list(loaded.model.database.url, config_subscribers(loaded))
+    messages, skipped = compose_all(composer, readers)
     with backend:
         report.results = backend.send_messages(messages) + skipped
     report.segments = composer.rendered_segments
+    keep_archive(loaded.model.database.url, issue, composer.segment(None))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -1,0 +1,155 @@
+"""Provider events (SendGrid's Event Webhook) applied to subscribers, each exactly once.
+
+An event that means "do not mail this address again" moves the reader to a stopped status;
+the address is recorded even when it is not in the database yet (a reader listed only in the
+YAML), so the pipeline skips it from then on. Statuses only get stronger: a later
+``unsubscribe`` does not turn a spam complaint back into a plain unsubscription.
+
+Each event is claimed by inserting its ``sg_event_id`` in the same transaction that changes
+the reader, so a retried or replayed delivery is a no-op, enforced by the primary key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from newsletter.models import SubscriberStatus
+from newsletter.store.db import SubscriberRow, WebhookEventRow, utcnow
+from newsletter.store.subscribers import InvalidEmailError, normalize_email
+
+log = logging.getLogger(__name__)
+
+# How bad each status is; an event never moves a reader to a milder one.
+SEVERITY = {
+    SubscriberStatus.COMPLAINED: 3,
+    SubscriberStatus.BOUNCED: 2,
+    SubscriberStatus.UNSUBSCRIBED: 1,
+}
+# Why SendGrid dropped a message -> what that says about the address.
+DROP_REASONS = {
+    "spam reporting address": SubscriberStatus.COMPLAINED,
+    "unsubscribed address": SubscriberStatus.UNSUBSCRIBED,
+}
+KEEP_EVENTS_FOR = dt.timedelta(days=7)  # longer than SendGrid's 24-hour retry window
+
+
+@dataclass(slots=True)
+class EventReport:
+    """What one webhook delivery did, returned to SendGrid and logged."""
+
+    received: int = 0
+    applied: int = 0  # changed a reader's status
+    duplicates: int = 0  # sg_event_id seen before: ignored
+    ignored: int = 0  # events that say nothing about deliverability (open, click, ...)
+    malformed: int = 0
+    changed: dict[str, str] = field(default_factory=dict)  # address -> new status
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "received": self.received,
+            "applied": self.applied,
+            "duplicates": self.duplicates,
+            "ignored": self.ignored,
+            "malformed": self.malformed,
+        }
+
+
+def stopping_status(event: Mapping[str, Any]) -> SubscriberStatus | None:
+    """The status an event puts its recipient in, or ``None`` if it changes nothing.
+
+    A ``bounce`` of type ``blocked`` is a temporary refusal by the receiving server (often
+    about the sender's reputation), not a dead address, so it does not stop mail.
+    """
+    kind = event.get("event")
+    if kind == "bounce":
+        return None if event.get("type") == "blocked" else SubscriberStatus.BOUNCED
+    if kind == "dropped":
+        reason = str(event.get("reason", "")).strip().lower()
+        return DROP_REASONS.get(reason, SubscriberStatus.BOUNCED)
+    if kind == "spamreport":
+        return SubscriberStatus.COMPLAINED
+    if kind in ("unsubscribe", "group_unsubscribe"):
+        return SubscriberStatus.UNSUBSCRIBED
+    return None
+
+
+def apply_events(engine: Engine, events: Iterable[Any]) -> EventReport:
+    """Apply a webhook body's events in order; each in its own transaction."""
+    report = EventReport()
+    for index, event in enumerate(events):
+        report.received += 1
+        if not isinstance(event, dict) or not isinstance(event.get("event"), str):
+            log.warning("webhook event #%d skipped: not an object with an 'event' name", index)
+            report.malformed += 1
+            continue
+        _apply_one(engine, index, event, report)
+    return report
+
+
+def _apply_one(engine: Engine, index: int, event: dict[str, Any], report: EventReport) -> None:
+    status = stopping_status(event)
+    address = _address(event) if status else None
+    if status and address is None:
+        log.warning("webhook event #%d (%s) skipped: no valid email", index, event["event"])
+        report.malformed += 1
+        return
+    event_id = event.get("sg_event_id")
+    with Session(engine) as session:
+        if isinstance(event_id, str) and event_id:
+            session.add(WebhookEventRow(event_id=event_id[:200], kind=str(event["event"])[:40]))
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                report.duplicates += 1
+                return
+        if status is None or address is None:
+            report.ignored += 1
+        elif _stop(session, address, status):
+            report.applied += 1
+            report.changed[address] = status.value
+        session.commit()
+
+
+def _address(event: Mapping[str, Any]) -> str | None:
+    value = event.get("email")
+    if not isinstance(value, str):
+        return None
+    try:
+        return normalize_email(value)
+    except InvalidEmailError:
+        return None
+
+
+def _stop(session: Session, address: str, status: SubscriberStatus) -> bool:
+    """Move ``address`` to ``status`` unless it is already as stopped or more."""
+    row = session.scalar(select(SubscriberRow).where(SubscriberRow.email == address))
+    if row is None:
+        # Unknown here, perhaps listed only in the YAML: remember it so it is never mailed.
+        session.add(SubscriberRow(email=address, status=status.value, origin="webhook"))
+        return True
+    current = SubscriberStatus(row.status)
+    if SEVERITY.get(current, 0) >= SEVERITY[status]:
+        return False
+    row.status = status.value
+    row.updated_at = utcnow()
+    return True
+
+
+def prune_events(engine: Engine, keep: dt.timedelta = KEEP_EVENTS_FOR) -> int:
+    """Forget event ids older than ``keep``; a request that old is refused as stale anyway."""
+    with Session(engine) as session:
+        result = session.execute(
+            delete(WebhookEventRow).where(WebhookEventRow.processed_at < utcnow() - keep)
+        )
+        session.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
