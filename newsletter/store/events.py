@@ -47,16 +47,18 @@ class EventReport:
     """What one webhook delivery did, returned to SendGrid and logged."""
 
     received: int = 0
-    applied: int = 0  # changed a reader's status
+    stops: int = 0  # events that stop mail to their address
+    changed: int = 0  # ... of which changed a reader's status (others were stopped already)
     duplicates: int = 0  # sg_event_id seen before: ignored
     ignored: int = 0  # events that say nothing about deliverability (open, click, ...)
     malformed: int = 0
-    changed: dict[str, str] = field(default_factory=dict)  # address -> new status
+    statuses: dict[str, str] = field(default_factory=dict)  # address -> new status
 
     def as_dict(self) -> dict[str, int]:
         return {
             "received": self.received,
-            "applied": self.applied,
+            "stops": self.stops,
+            "changed": self.changed,
             "duplicates": self.duplicates,
             "ignored": self.ignored,
             "malformed": self.malformed,
@@ -114,9 +116,11 @@ def _apply_one(engine: Engine, index: int, event: dict[str, Any], report: EventR
                 return
         if status is None or address is None:
             report.ignored += 1
-        elif _stop(session, address, status):
-            report.applied += 1
-            report.changed[address] = status.value
+        else:
+            report.stops += 1
+            if _stop(session, address, status):
+                report.changed += 1
+                report.statuses[address] = status.value
         session.commit()
 
 
