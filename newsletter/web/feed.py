@@ -51,7 +51,7 @@ def atom_feed(issues: Sequence[IssueRow], *, name: str, base_url: str) -> bytes:
     for row in issues:
         _entry(feed, row, base_url)
     body: bytes = ET.tostring(feed, encoding="utf-8")
-    return b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + body
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def _entry(feed: ET.Element, row: IssueRow, base_url: str) -> None:

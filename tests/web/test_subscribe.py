@@ -95,6 +95,12 @@ def test_post_without_a_valid_csrf_token_is_refused(client, engine) -> None:
         headers={"Origin": "https://evil.example"},
     )
     assert foreign.status_code == 403
+    cross_site = client.post(
+        "/subscribe",
+        data={"email": "x@example.org", "topics": [AGENTS], "csrf_token": token},
+        headers={"Sec-Fetch-Site": "cross-site", "Origin": "null"},
+    )
+    assert cross_site.status_code == 403
     assert get_subscriber(engine, "x@example.org") is None
 
 
