@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -135,18 +135,24 @@ def _address(event: Mapping[str, Any]) -> str | None:
 
 
 def _stop(session: Session, address: str, status: SubscriberStatus) -> bool:
-    """Move ``address`` to ``status`` unless it is already as stopped or more."""
-    row = session.scalar(select(SubscriberRow).where(SubscriberRow.email == address))
-    if row is None:
+    """Move ``address`` to ``status`` unless it is already as stopped or more.
+
+    Matched without regard to case: providers report ``ada@example.org`` for a reader who
+    typed ``Ada@example.org``, and one mailbox must not escape a bounce by its spelling.
+    """
+    query = select(SubscriberRow).where(func.lower(SubscriberRow.email) == address.lower())
+    rows = list(session.scalars(query))
+    if not rows:
         # Unknown here, perhaps listed only in the YAML: remember it so it is never mailed.
         session.add(SubscriberRow(email=address, status=status.value, origin="webhook"))
         return True
-    current = SubscriberStatus(row.status)
-    if SEVERITY.get(current, 0) >= SEVERITY[status]:
-        return False
-    row.status = status.value
-    row.updated_at = utcnow()
-    return True
+    changed = False
+    for row in rows:
+        if SEVERITY.get(SubscriberStatus(row.status), 0) < SEVERITY[status]:
+            row.status = status.value
+            row.updated_at = utcnow()
+            changed = True
+    return changed
 
 
 def prune_events(engine: Engine, keep: dt.timedelta = KEEP_EVENTS_FOR) -> int:
