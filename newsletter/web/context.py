@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
 
@@ -40,7 +41,7 @@ class WebContext:
     backend_factory: Callable[[], EmailBackend]
     listed: list[Subscriber]  # readers named in the YAML
     topics: list[TopicChoice]
-    webhook_key: Any | None = None  # an EllipticCurvePublicKey, or None: webhook disabled
+    webhook_key: ec.EllipticCurvePublicKey | None = None  # None: webhook disabled
     clock: Callable[[], float] = field(default=time.time)
 
     @property

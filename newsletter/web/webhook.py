@@ -12,8 +12,8 @@ from __future__ import annotations
 import binascii
 import json
 import logging
-from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader
 from starlette.concurrency import run_in_threadpool
@@ -28,15 +28,19 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024  # SendGrid batches up to about 1 MB; leave room
 
 
-def load_public_key(value: str, env_name: str) -> Any:
+def load_public_key(value: str, env_name: str) -> ec.EllipticCurvePublicKey:
     """The key as SendGrid shows it (base64 DER, no PEM armour), checked at startup."""
+    problem = (
+        f"${env_name} is not a valid SendGrid webhook public key (copy the verification key "
+        "from Settings > Mail Settings > Event Webhook > Signature Verification)"
+    )
     try:
-        return EventWebhook().convert_public_key_to_ecdsa(value.strip())
+        key = EventWebhook().convert_public_key_to_ecdsa(value.strip())
     except (ValueError, TypeError) as exc:
-        raise ConfigError(
-            f"${env_name} is not a valid SendGrid webhook public key "
-            "(copy the verification key from Settings > Mail Settings > Event Webhook)"
-        ) from exc
+        raise ConfigError(problem) from exc
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ConfigError(problem + ": it is not an elliptic-curve key")
+    return key
 
 
 def _refuse(status: int, reason: str) -> Response:
@@ -57,7 +61,7 @@ def signature_problem(web: WebContext, request: Request, body: bytes) -> Respons
     try:
         payload = body.decode("utf-8")
         valid = EventWebhook().verify_signature(payload, signature, timestamp, web.webhook_key)
-    except (UnicodeDecodeError, binascii.Error, ValueError):
+    except (UnicodeDecodeError, binascii.Error, ValueError, TypeError):
         valid = False
     return None if valid else _refuse(403, "bad signature")
 
