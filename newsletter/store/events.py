@@ -6,7 +6,8 @@ YAML), so the pipeline skips it from then on. Statuses only get stronger: a late
 ``unsubscribe`` does not turn a spam complaint back into a plain unsubscription.
 
 Each event is claimed by inserting its ``sg_event_id`` in the same transaction that changes
-the reader, so a retried or replayed delivery is a no-op, enforced by the primary key.
+the reader, so a retried or replayed delivery is a no-op, enforced by the primary key (two
+deliveries racing: the loser's batch fails on that key and is redone event by event).
 """
 
 from __future__ import annotations
@@ -84,44 +85,93 @@ def stopping_status(event: Mapping[str, Any]) -> SubscriberStatus | None:
     return None
 
 
-def apply_events(engine: Engine, events: Iterable[Any]) -> EventReport:
-    """Apply a webhook body's events in order; each in its own transaction."""
-    report = EventReport()
-    for index, event in enumerate(events):
-        report.received += 1
-        if not isinstance(event, dict) or not isinstance(event.get("event"), str):
-            log.warning("webhook event #%d skipped: not an object with an 'event' name", index)
-            report.malformed += 1
-            continue
-        _apply_one(engine, index, event, report)
-    return report
+@dataclass(frozen=True, slots=True)
+class _Event:
+    event_id: str | None
+    kind: str
+    address: str | None
+    status: SubscriberStatus | None  # None: says nothing about deliverability
 
 
-def _apply_one(engine: Engine, index: int, event: dict[str, Any], report: EventReport) -> None:
+def _parse(index: int, event: Any) -> _Event | None:
+    if not isinstance(event, dict) or not isinstance(event.get("event"), str):
+        log.warning("webhook event #%d skipped: not an object with an 'event' name", index)
+        return None
     status = stopping_status(event)
     address = _address(event) if status else None
     if status and address is None:
         log.warning("webhook event #%d (%s) skipped: no valid email", index, event["event"])
-        report.malformed += 1
-        return
+        return None
     event_id = event.get("sg_event_id")
+    valid_id = event_id[:200] if isinstance(event_id, str) and event_id else None
+    return _Event(valid_id, event["event"][:40], address, status)
+
+
+def apply_events(engine: Engine, events: Iterable[Any]) -> EventReport:
+    """Apply a webhook body's events in order, in one transaction; if another delivery of
+    the same events commits first, apply them again one transaction each (each once)."""
+    parsed: list[_Event] = []
+    malformed = received = 0
+    for index, event in enumerate(events):
+        received += 1
+        item = _parse(index, event)
+        if item is None:
+            malformed += 1
+        else:
+            parsed.append(item)
+    try:
+        report = _apply_batch(engine, parsed)
+    except IntegrityError:
+        report = EventReport()
+        for item in parsed:
+            _apply_alone(engine, item, report)
+    report.received, report.malformed = received, malformed
+    return report
+
+
+def _apply_batch(engine: Engine, parsed: list[_Event]) -> EventReport:
+    report = EventReport()
+    ids = [item.event_id for item in parsed if item.event_id]
     with Session(engine) as session:
-        if isinstance(event_id, str) and event_id:
-            session.add(WebhookEventRow(event_id=event_id[:200], kind=str(event["event"])[:40]))
+        seen: set[str] = set()
+        for first in range(0, len(ids), 500):  # stay under every database's parameter limit
+            chunk = ids[first : first + 500]
+            query = select(WebhookEventRow.event_id).where(WebhookEventRow.event_id.in_(chunk))
+            seen.update(session.scalars(query))
+        for item in parsed:
+            if item.event_id:
+                if item.event_id in seen:
+                    report.duplicates += 1
+                    continue
+                seen.add(item.event_id)
+                session.add(WebhookEventRow(event_id=item.event_id, kind=item.kind))
+            _count(session, item, report)
+        session.commit()
+    return report
+
+
+def _apply_alone(engine: Engine, item: _Event, report: EventReport) -> None:
+    with Session(engine) as session:
+        if item.event_id:
+            session.add(WebhookEventRow(event_id=item.event_id, kind=item.kind))
             try:
                 session.flush()
             except IntegrityError:
                 session.rollback()
                 report.duplicates += 1
                 return
-        if status is None or address is None:
-            report.ignored += 1
-        else:
-            report.stops += 1
-            if _stop(session, address, status):
-                report.changed += 1
-                report.statuses[address] = status.value
+        _count(session, item, report)
         session.commit()
+
+
+def _count(session: Session, item: _Event, report: EventReport) -> None:
+    if item.status is None or item.address is None:
+        report.ignored += 1
+        return
+    report.stops += 1
+    if _stop(session, item.address, item.status):
+        report.changed += 1
+        report.statuses[item.address] = item.status.value
 
 
 def _address(event: Mapping[str, Any]) -> str | None:

@@ -43,6 +43,7 @@ class WebContext:
     topics: list[TopicChoice]
     webhook_key: ec.EllipticCurvePublicKey | None = None  # None: webhook disabled
     clock: Callable[[], float] = field(default=time.time)
+    pruned_at: float = 0.0  # when the webhook last forgot old event ids
 
     @property
     def base_url(self) -> str:

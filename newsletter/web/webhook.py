@@ -26,6 +26,7 @@ from newsletter.web.context import WebContext, web_context
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024  # SendGrid batches up to about 1 MB; leave room
+PRUNE_EVERY_SECONDS = 3600
 
 
 def load_public_key(value: str, env_name: str) -> ec.EllipticCurvePublicKey:
@@ -98,6 +99,8 @@ async def sendgrid_events(request: Request) -> Response:
     if not isinstance(events, list):
         return _refuse(400, "body is not a JSON array of events")
     report = await run_in_threadpool(apply_events, web.engine, events)
-    await run_in_threadpool(prune_events, web.engine)
+    if web.clock() - web.pruned_at > PRUNE_EVERY_SECONDS:
+        web.pruned_at = web.clock()
+        await run_in_threadpool(prune_events, web.engine)
     log.info("webhook: %s", report.as_dict())
     return JSONResponse(report.as_dict())

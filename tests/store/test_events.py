@@ -106,3 +106,35 @@ def test_old_event_ids_are_pruned(engine) -> None:
     assert prune_events(engine) == 1
     with Session(engine) as session:
         assert list(session.scalars(select(WebhookEventRow.event_id))) == ["new"]
+
+
+def test_a_racing_delivery_of_the_same_events_applies_each_once(engine) -> None:
+    """Another process commits the same sg_event_id between our check and our insert: the
+    batch fails on the primary key and is redone event by event, counting a duplicate."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy import insert
+
+    upsert_subscriber(engine, "race@example.org")
+    other = create_engine(engine.url)
+    raced = []
+
+    def first_insert(conn, cursor, statement, params, context, executemany) -> None:
+        if not raced and statement.startswith("INSERT INTO webhook_events"):
+            raced.append(True)
+            with other.begin() as connection:
+                connection.execute(insert(WebhookEventRow).values(event_id="r1", kind="bounce"))
+
+    sa_event.listen(engine, "before_cursor_execute", first_insert)
+    try:
+        report = apply_events(
+            engine,
+            [
+                event("bounce", "race@example.org", "r1"),
+                event("spamreport", "race@example.org", "r2"),
+            ],
+        )
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", first_insert)
+        other.dispose()
+    assert raced and (report.duplicates, report.stops) == (1, 1)
+    assert get_subscriber(engine, "race@example.org").status is SubscriberStatus.COMPLAINED
