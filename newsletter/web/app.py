@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 
@@ -42,6 +43,8 @@ from newsletter.web.subscribe import confirm, subscribe, subscribe_form
 from newsletter.web.webhook import load_public_key, sendgrid_events
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("newsletter.web.access")
+_TOKEN_PATH = re.compile(r"^(/(?:confirm|preferences|unsubscribe)/).+$")
 
 # Our pages need nothing from elsewhere; token URLs must not leak through Referer.
 SECURITY_HEADERS = {
@@ -87,6 +90,38 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class AccessLog:
+    """One log line per request, with the signed tokens in paths cut out: a token lets anyone
+    holding it change that reader's subscription, so it must not land in log files."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = [500]
+
+        async def record_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            access_log.info(
+                '%s "%s %s" %d', client[0], scope["method"], redact(scope["path"]), status[0]
+            )
+
+
+def redact(path: str) -> str:
+    """``/preferences/<token>`` -> ``/preferences/…``."""
+    return _TOKEN_PATH.sub(r"\1…", path)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     kind = {404: "not_found", 405: "not_allowed"}.get(status, "bad_request")
@@ -119,6 +154,7 @@ def create_app(
         log.info("SendGrid webhook off: $%s is not set", web_config.sendgrid_webhook_key_env)
     app = Starlette(routes=ROUTES, exception_handlers={HTTPException: _http_error})
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
     app.state.web = WebContext(
         loaded=loaded,
         engine=engine,

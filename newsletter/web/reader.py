@@ -113,16 +113,27 @@ async def unsubscribe_page(request: Request) -> Response:
 async def unsubscribe_now(request: Request) -> Response:
     web = web_context(request)
     try:
-        form = await read_form(request)
+        one_click = await _one_click_value(request)
     except FormProblem as problem:
         return _bad_link(web, str(problem))
-    if form.get("List-Unsubscribe") != "One-Click":
+    if one_click != "One-Click":
         return web.pages.page("message.html", 400, kind="one_click_missing")
     email = _verify(web, request, "unsubscribe")
     if isinstance(email, Response):
         return email
     await run_in_threadpool(unsubscribe, web.engine, web.listed, email)
     return web.pages.page("message.html", kind="unsubscribed", private=True)
+
+
+async def _one_click_value(request: Request) -> str | None:
+    """``List-Unsubscribe`` from a form body; a bare body without a form content type is
+    accepted too, as some mailbox providers send it that way."""
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await read_form(request)).get("List-Unsubscribe")
+        return value if isinstance(value, str) else None
+    body = await request.body()
+    return "One-Click" if body.strip() == b"List-Unsubscribe=One-Click" else None
 
 
 async def unsubscribe_help(request: Request) -> Response:

@@ -130,3 +130,40 @@ def test_bad_tokens_are_refused_alike_for_known_and_unknown_addresses(
         unknown = answer(real_token(engine, "nobody@example.org", purpose))
         assert unknown.status_code == 400 and unknown.text == forged.text
     assert get_subscriber(engine, reader).status is SubscriberStatus.ACTIVE
+
+
+def test_bare_one_click_body_is_accepted_too(client, engine, reader) -> None:
+    path = f"/unsubscribe/{real_token(engine, reader, 'unsubscribe')}"
+    answer = client.post(path, content=b"List-Unsubscribe=One-Click")
+    assert answer.status_code == 200
+    assert get_subscriber(engine, reader).status is SubscriberStatus.UNSUBSCRIBED
+
+
+def test_stopped_reader_sees_why_and_no_form(client, engine, reader) -> None:
+    from newsletter.store.subscribers import set_status
+
+    set_status(engine, reader, SubscriberStatus.COMPLAINED)
+    page = client.get(f"/preferences/{real_token(engine, reader, 'preferences')}")
+    assert page.status_code == 200 and "stopped" in page.text and "<form" not in page.text
+    path = f"/unsubscribe/{real_token(engine, reader, 'unsubscribe')}"
+    client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert get_subscriber(engine, reader).status is SubscriberStatus.COMPLAINED  # not softened
+
+
+def test_tokens_never_reach_the_access_log(client, engine, reader, caplog) -> None:
+    import logging
+    import time
+
+    token = real_token(engine, reader, "preferences")
+    with caplog.at_level(logging.INFO, logger="newsletter.web.access"):
+        client.get(f"/preferences/{token}")
+        client.get("/unsubscribe")
+        deadline = time.monotonic() + 5  # the line is written just after the answer is sent
+        while time.monotonic() < deadline and (
+            sum(r.name == "newsletter.web.access" for r in caplog.records) < 2
+        ):
+            time.sleep(0.01)
+    lines = [r.getMessage() for r in caplog.records if r.name == "newsletter.web.access"]
+    assert any('"GET /preferences/…" 200' in line for line in lines), lines
+    assert any('"GET /unsubscribe" 200' in line for line in lines), lines
+    assert not any(token in line for line in lines)
