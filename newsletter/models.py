@@ -110,6 +110,7 @@ class Issue:
 class SubscriberStatus(StrEnum):
     ACTIVE = "active"
     PENDING = "pending"
+    PAUSED = "paused"  # chose "pause" on the preferences page; resumes from there
     UNSUBSCRIBED = "unsubscribed"
     BOUNCED = "bounced"
     COMPLAINED = "complained"

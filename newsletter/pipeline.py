@@ -25,7 +25,7 @@ from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, collect_papers
 from newsletter.sources.collect import Progress as SourceProgress
 from newsletter.store import open_database
-from newsletter.store.issues import finish_issue, get_or_create_issue
+from newsletter.store.issues import finish_issue, get_or_create_issue, save_archive
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
 from newsletter.store.settings import signing_secret
@@ -298,6 +298,9 @@ def _deliver(
     if sent and report.empty_day is None:
         papers = [p for section in issue.sections for p in section.papers]
         report.marked_sent = mark_sent(engine, issue.newsletter, papers, issue.date)
+    everything = composer.segment(None)  # the public archive shows every topic
+    if sent and everything is not None:
+        save_archive(engine, ledger.issue_id, everything.subject, everything.html, everything.text)
 
 
 def preview(loaded: LoadedConfig, day: dt.date | None = None, email: str | None = None) -> Preview:

@@ -16,6 +16,7 @@ from newsletter.cli import (
     commands_run,
     commands_subscribers,
     commands_topics,
+    commands_web,
 )
 from newsletter.errors import NewsletterError
 
@@ -68,6 +69,7 @@ commands_config.register(cli)
 commands_fetch.register(cli)
 commands_topics.register(cli)
 commands_subscribers.register(cli)
+commands_web.register(cli)
 
 
 def main() -> None:

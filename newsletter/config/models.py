@@ -308,6 +308,26 @@ class ScheduleConfig(Strict):
         return _check_timezone(value)
 
 
+class WebRateLimitConfig(Strict):
+    """Limits on the subscribe form, counted per process in a sliding window."""
+
+    window_seconds: int = Field(default=3600, ge=1)
+    subscribe_per_ip: int = Field(default=10, ge=1)
+    subscribe_per_address: int = Field(default=3, ge=1)
+
+
+class WebConfig(Strict):
+    """``newsletter web``: where it listens and how it checks SendGrid's Event Webhook."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    sendgrid_webhook_key_env: str = Field(
+        default="SENDGRID_WEBHOOK_PUBLIC_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"
+    )
+    webhook_max_age_seconds: int = Field(default=600, ge=10)
+    rate_limit: WebRateLimitConfig = Field(default_factory=WebRateLimitConfig)
+
+
 class DatabaseConfig(Strict):
     url: str = "sqlite:///newsletter.db"
 
@@ -324,6 +344,7 @@ class NewsletterConfig(Strict):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     collect: CollectConfig = Field(default_factory=CollectConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     @field_validator("database", mode="before")
     @classmethod

@@ -150,3 +150,16 @@ def _add_ledger_claim_column(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class WebhookEventRow(Base):
+    """A provider event already applied (SendGrid's ``sg_event_id``), so a retry or a replayed
+    webhook request changes nothing twice. Rows older than the retry window are pruned."""
+
+    __tablename__ = "webhook_events"
+
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    processed_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )

@@ -81,6 +81,8 @@ def upsert_subscriber(
         if row is None:
             row = SubscriberRow(email=address, origin=origin, status=SubscriberStatus.ACTIVE.value)
             session.add(row)
+        if origin == "web":
+            row.origin = origin  # the reader now manages their own settings
         if name is not None:
             row.name = name
         if topics is not None:
@@ -162,8 +164,9 @@ def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str)
 
 def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> None:
     """Make the store agree with the YAML list: add or update every listed reader (name,
-    topics; never status), and delete active readers that came from the YAML and are no
-    longer listed (unsubscribed ones are kept, so their choice is remembered)."""
+    topics; never status; not at all once the reader chose on the web), and delete active
+    readers that came from the YAML and are no longer listed (unsubscribed ones are kept, so
+    their choice is remembered)."""
     entries = [
         SubscriberInput(
             email=normalize_email(r.email),
@@ -173,9 +176,18 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
         )
         for r in readers
     ]
-    upsert_many(engine, entries, origin="config")
     table = _subscribers_table()
     listed = [e.email for e in entries]
+    # A reader who chose topics on the web (origin "web") keeps their choice over the YAML's.
+    with engine.connect() as connection:
+        own_choice = {
+            row.email
+            for chunk in _chunks(listed)
+            for row in connection.execute(
+                select(table.c.email).where(table.c.email.in_(chunk), table.c.origin == "web")
+            )
+        }
+    upsert_many(engine, [e for e in entries if e.email not in own_choice], origin="config")
     with engine.begin() as connection:
         connection.execute(
             delete(table).where(

@@ -1,0 +1,52 @@
+"""Who gets an issue: the readers in the YAML, synced into the database, plus the readers
+who subscribed on the web.
+
+The database decides a reader's status and, once the reader has chosen on the web, their
+topics: that is where the web pages and the SendGrid webhook record a reader's own choices
+(topics, pause, unsubscribe, bounce). A reader listed in the YAML who unsubscribes is not
+mailed again, and one who picks topics gets them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.engine import Engine
+
+from newsletter.models import Subscriber, SubscriberStatus
+from newsletter.store.db import open_database
+from newsletter.store.subscribers import (
+    InvalidEmailError,
+    all_subscribers,
+    get_subscriber,
+    normalize_email,
+    sync_config_subscribers,
+)
+
+
+def address_key(email: str) -> str:
+    """One key per reader, whatever the spelling of the domain."""
+    try:
+        return normalize_email(email).lower()
+    except InvalidEmailError:
+        return email.strip().lower()
+
+
+def mailing_list(database_url: str, listed: Sequence[Subscriber]) -> list[Subscriber]:
+    """Who the next run mails: the YAML readers synced into the store (which never changes a
+    reader's status, nor topics a reader chose on the web), then every active reader."""
+    engine = open_database(database_url)
+    try:
+        sync_config_subscribers(engine, listed)
+        return [s for s in all_subscribers(engine) if s.status is SubscriberStatus.ACTIVE]
+    finally:
+        engine.dispose()
+
+
+def find_reader(engine: Engine, listed: Sequence[Subscriber], email: str) -> Subscriber | None:
+    """The reader behind an address with their current status and topics, if any."""
+    stored = get_subscriber(engine, email)
+    if stored is not None:
+        return stored
+    key = address_key(email)
+    return next((s for s in listed if address_key(s.email) == key), None)

@@ -1,0 +1,141 @@
+"""Routes a reader reaches from the signed links in every email: preferences and unsubscribe.
+
+Only a valid token shows anything about an address, and a valid token for an address we do
+not know gets exactly the page a forged token gets.
+
+One-click unsubscribe (RFC 8058): a POST with ``List-Unsubscribe=One-Click`` (urlencoded or
+multipart) unsubscribes at once and answers 200 with a short page; no cookie, no CSRF token,
+no confirmation, no redirect. The GET shows a button that sends that same POST.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsletter.models import SubscriberStatus
+from newsletter.store.audience import find_reader
+from newsletter.tokens import Purpose, TokenError
+from newsletter.web.context import WebContext, web_context
+from newsletter.web.forms import FormProblem, parse_topics, read_form
+from newsletter.web.subscriptions import CHOOSABLE, STOPPED, save_preferences, unsubscribe
+
+
+def _bad_link(web: WebContext, reason: str = "this link is not valid") -> Response:
+    return web.pages.page("message.html", 400, kind="bad_link", reason=reason)
+
+
+def _verify(web: WebContext, request: Request, purpose: Purpose) -> str | Response:
+    try:
+        return web.signer.verify(request.path_params["token"], purpose)
+    except TokenError as problem:
+        return _bad_link(web, str(problem))
+
+
+async def preferences(request: Request) -> Response:
+    web = web_context(request)
+    email = _verify(web, request, "preferences")
+    if isinstance(email, Response):
+        return email
+    reader = await run_in_threadpool(find_reader, web.engine, web.listed, email)
+    if reader is None:
+        return _bad_link(web)
+    if reader.status in STOPPED:
+        return web.pages.page("message.html", kind="stopped", private=True)
+    if request.method == "GET":
+        status = reader.status if reader.status in CHOOSABLE else SubscriberStatus.ACTIVE
+        return _preferences_page(web, request, email, reader.topics, status)
+    return await _save(web, request, email)
+
+
+async def _save(web: WebContext, request: Request, email: str) -> Response:
+    try:
+        form = await read_form(request)
+    except FormProblem as problem:
+        return _bad_link(web, str(problem))
+    if not web.csrf.check(request, form):
+        return web.pages.page("message.html", 403, kind="csrf")
+    try:
+        topics = parse_topics(form, web.topic_names)
+        status = SubscriberStatus(str(form.get("status", "")))
+        if status not in CHOOSABLE:
+            raise ValueError(status)
+    except FormProblem as problem:
+        return _preferences_page(
+            web, request, email, None, SubscriberStatus.ACTIVE, 400, error=str(problem)
+        )
+    except ValueError:
+        return _preferences_page(
+            web, request, email, None, SubscriberStatus.ACTIVE, 400, error="Please choose one."
+        )
+    saved = await run_in_threadpool(save_preferences, web.engine, email, topics, status)
+    return _preferences_page(web, request, email, saved.topics, saved.status, saved=True)
+
+
+def _preferences_page(
+    web: WebContext,
+    request: Request,
+    email: str,
+    topics: frozenset[str] | None,
+    status: SubscriberStatus,
+    code: int = 200,
+    *,
+    error: str = "",
+    saved: bool = False,
+) -> Response:
+    token, fresh = web.csrf.token_for(request)
+    response = web.pages.page(
+        "preferences.html",
+        code,
+        private=True,
+        email=email,
+        topics=web.topics,
+        chosen=topics if topics is not None else frozenset(web.topic_names),
+        status=status.value,
+        csrf_token=token,
+        error=error,
+        saved=saved,
+        action=request.url.path,
+    )
+    web.csrf.set_cookie(response, fresh)
+    return response
+
+
+async def unsubscribe_page(request: Request) -> Response:
+    web = web_context(request)
+    email = _verify(web, request, "unsubscribe")
+    if isinstance(email, Response):
+        return email
+    return web.pages.page("unsubscribe.html", private=True, email=email, action=request.url.path)
+
+
+async def unsubscribe_now(request: Request) -> Response:
+    web = web_context(request)
+    try:
+        one_click = await _one_click_value(request)
+    except FormProblem as problem:
+        return _bad_link(web, str(problem))
+    if one_click != "One-Click":
+        return web.pages.page("message.html", 400, kind="one_click_missing")
+    email = _verify(web, request, "unsubscribe")
+    if isinstance(email, Response):
+        return email
+    await run_in_threadpool(unsubscribe, web.engine, web.listed, email)
+    return web.pages.page("message.html", kind="unsubscribed", private=True)
+
+
+async def _one_click_value(request: Request) -> str | None:
+    """``List-Unsubscribe`` from a form body; a bare body without a form content type is
+    accepted too, as some mailbox providers send it that way."""
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await read_form(request)).get("List-Unsubscribe")
+        return value if isinstance(value, str) else None
+    body = await request.body()
+    return "One-Click" if body.strip() == b"List-Unsubscribe=One-Click" else None
+
+
+async def unsubscribe_help(request: Request) -> Response:
+    """``/unsubscribe`` without a token: the archive's footer links here."""
+    return web_context(request).pages.page("message.html", kind="unsubscribe_help")

@@ -1,0 +1,87 @@
+"""Routes: the subscribe form, its answer, and the confirmation link (double opt-in).
+
+The answer to a valid request is the same page whatever the address's history (new,
+pending, active, unsubscribed, bounced): the emails differ, the page does not.
+"""
+
+from __future__ import annotations
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsletter.tokens import TokenError
+from newsletter.web.context import WebContext, web_context
+from newsletter.web.emails import send_subscription_email
+from newsletter.web.forms import FormProblem, parse_email, parse_topics, read_form
+from newsletter.web.subscriptions import confirm_subscription, request_subscription
+
+
+def _form_page(
+    web: WebContext,
+    request: Request,
+    status: int = 200,
+    *,
+    error: str = "",
+    email: str = "",
+    chosen: frozenset[str] | None = None,
+) -> Response:
+    token, fresh = web.csrf.token_for(request)
+    response = web.pages.page(
+        "subscribe.html",
+        status,
+        topics=web.topics,
+        chosen=chosen if chosen is not None else frozenset(web.topic_names),
+        csrf_token=token,
+        error=error,
+        email=email,
+    )
+    web.csrf.set_cookie(response, fresh)
+    return response
+
+
+async def subscribe_form(request: Request) -> Response:
+    return _form_page(web_context(request), request)
+
+
+async def subscribe(request: Request) -> Response:
+    web = web_context(request)
+    client = request.client.host if request.client else "unknown"
+    if not web.per_ip.hit(client):
+        retry = web.per_ip.retry_after(client)
+        response = web.pages.page("message.html", 429, kind="too_many", retry_after=retry)
+        response.headers["Retry-After"] = str(retry)
+        return response
+    try:
+        form = await read_form(request)
+    except FormProblem as problem:
+        return _form_page(web, request, 413, error=str(problem))
+    if not web.csrf.check(request, form):
+        return web.pages.page("message.html", 403, kind="csrf")
+    raw_email = form.get("email")
+    shown = raw_email[:254] if isinstance(raw_email, str) else ""
+    try:
+        email = parse_email(form)
+        topics = parse_topics(form, web.topic_names)
+    except FormProblem as problem:
+        chosen = frozenset(v for v in form.getlist("topics") if isinstance(v, str))
+        return _form_page(web, request, 400, error=str(problem), email=shown, chosen=chosen)
+    if not web.per_address.hit(email.lower()):
+        # Same page as always: the address's owner is not mailed again for a while.
+        return web.pages.page("check_inbox.html")
+    outcome = await run_in_threadpool(request_subscription, web.engine, web.listed, email, topics)
+    task = BackgroundTask(send_subscription_email, web, email, outcome)
+    return web.pages.page("check_inbox.html", background=task)
+
+
+async def confirm(request: Request) -> Response:
+    web = web_context(request)
+    try:
+        email = web.signer.verify(request.path_params["token"], "confirm")
+    except TokenError as problem:
+        return web.pages.page("message.html", 400, kind="bad_link", reason=str(problem))
+    if not await run_in_threadpool(confirm_subscription, web.engine, web.listed, email):
+        return web.pages.page("message.html", 400, kind="bad_link", reason="this link is not valid")
+    preferences = web.signer.sign(email, "preferences")
+    return web.pages.page("confirmed.html", private=True, preferences_token=preferences)

@@ -1,0 +1,82 @@
+"""What the pages do to a reader, without HTTP: subscribe, confirm, choose, leave.
+
+Status rules (``SubscriberStatus``):
+- a subscription request for a new, pending or unsubscribed address stores it as ``pending``
+  with the chosen topics and asks for confirmation; an active or paused reader is only told
+  how to reach their preferences (a stranger cannot change their topics);
+- bounced and complained addresses are never mailed, not even a confirmation;
+- only a ``pending`` reader is activated by a confirmation link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from sqlalchemy.engine import Engine
+
+from newsletter.models import Subscriber, SubscriberStatus
+from newsletter.store.audience import find_reader
+from newsletter.store.subscribers import set_status, upsert_subscriber
+
+STOPPED = (SubscriberStatus.BOUNCED, SubscriberStatus.COMPLAINED)
+CHOOSABLE = (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED, SubscriberStatus.UNSUBSCRIBED)
+Topics = frozenset[str] | None  # None: every topic, including topics added later
+
+
+class Outcome(StrEnum):
+    CONFIRM = "confirm"  # send the confirmation link
+    ALREADY = "already"  # send the preferences link instead
+    SUPPRESSED = "suppressed"  # send nothing
+
+
+def _topics_arg(topics: Topics) -> list[str]:
+    # upsert_subscriber stores an empty list as None, which means every topic.
+    return sorted(topics) if topics else []
+
+
+def request_subscription(
+    engine: Engine, listed: Sequence[Subscriber], email: str, topics: Topics
+) -> Outcome:
+    reader = find_reader(engine, listed, email)
+    status = reader.status if reader else None
+    if status in STOPPED:
+        return Outcome.SUPPRESSED
+    if status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
+        return Outcome.ALREADY
+    upsert_subscriber(
+        engine,
+        email,
+        topics=_topics_arg(topics),
+        status=SubscriberStatus.PENDING,
+        origin="web",
+    )
+    return Outcome.CONFIRM
+
+
+def confirm_subscription(engine: Engine, listed: Sequence[Subscriber], email: str) -> bool:
+    """Activate a pending reader; ``True`` also when already active (a second click)."""
+    reader = find_reader(engine, listed, email)
+    if reader is None:
+        return False
+    if reader.status is SubscriberStatus.PENDING:
+        return set_status(engine, email, SubscriberStatus.ACTIVE)
+    return reader.status is SubscriberStatus.ACTIVE
+
+
+def save_preferences(
+    engine: Engine, email: str, topics: Topics, status: SubscriberStatus
+) -> Subscriber:
+    """Store a reader's own choice; it applies from the next issue."""
+    if status not in CHOOSABLE:
+        raise ValueError(f"a reader cannot choose the status {status.value!r}")
+    return upsert_subscriber(engine, email, topics=_topics_arg(topics), status=status, origin="web")
+
+
+def unsubscribe(engine: Engine, listed: Sequence[Subscriber], email: str) -> None:
+    """Stop mail to ``email`` now. Idempotent; a stronger stop (bounce, complaint) stays, and
+    an address we do not know is recorded anyway so it is never mailed."""
+    reader = find_reader(engine, listed, email)
+    if reader is not None and reader.status in STOPPED:
+        return  # only ever in the database: YAML readers are active until recorded otherwise
+    upsert_subscriber(engine, email, status=SubscriberStatus.UNSUBSCRIBED, origin="web")

@@ -1,0 +1,59 @@
+"""The archive and its Atom feed, after real pipeline runs on the bundled sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import feedparser
+
+from newsletter import pipeline
+from newsletter.store.issues import get_or_create_issue, save_archive
+from tests.test_cli_run import sample_titles
+
+
+def test_every_sent_issue_has_a_page_an_index_entry_and_a_feed_entry(client, loaded, live) -> None:
+    for day in (dt.date(2025, 10, 3), dt.date(2025, 10, 6)):
+        # The sample is the same papers every day: keep them although an earlier day sent them.
+        report = pipeline.run(loaded, day, options=pipeline.CollectOptions(include_seen=True))
+        assert report.count("sent") == 1
+
+    index = client.get("/archive")
+    assert index.status_code == 200
+    assert index.text.index("/archive/2025-10-06") < index.text.index("/archive/2025-10-03")
+
+    issue = client.get("/archive/2025-10-03")
+    assert issue.status_code == 200
+    assert "frame-ancestors 'none'" in issue.headers["content-security-policy"]
+    shown = " ".join(html.unescape(issue.text).split())
+    for title in sample_titles():  # the archive holds every topic
+        assert title in shown
+    assert "%%" not in issue.text  # no reader's link placeholders
+    assert "/unsubscribe/" not in issue.text and "/preferences/" not in issue.text
+    assert f"{live.url}/archive/2025-10-03" in issue.text  # the link the email carries
+
+    feed = feedparser.parse(client.get("/archive/feed.atom").content)
+    assert feed.bozo == 0, feed.bozo_exception
+    assert feed.feed.title == "Daily Papers"
+    links = [e.link for e in feed.entries]
+    assert links == [f"{live.url}/archive/2025-10-06", f"{live.url}/archive/2025-10-03"]
+    assert all(e.title.startswith("Daily Papers, ") for e in feed.entries)
+    assert len({e.id for e in feed.entries}) == 2
+
+
+def test_unknown_or_malformed_days_are_404(client) -> None:
+    for path in ("/archive/2025-10-03", "/archive/2025-13-45", "/archive/../etc", "/archive/x"):
+        assert client.get(path).status_code == 404
+
+
+def test_subjects_are_escaped_in_index_and_feed(client, engine, loaded) -> None:
+    name = loaded.model.newsletter.name
+    issue_id = get_or_create_issue(engine, name, dt.date(2025, 10, 3))
+    save_archive(engine, issue_id, "<script>alert(1)</script> & more", "<p>x</p>", "text")
+    index = client.get("/archive").text
+    assert (
+        "<script>alert" not in index and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in index
+    )
+    feed = feedparser.parse(client.get("/archive/feed.atom").content)
+    assert feed.entries[0].title == "<script>alert(1)</script> & more"
+    assert "<script>" not in client.get("/archive/feed.atom").text
