@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,6 @@ from tests.render.seed import SEED_DAY, big_day, seed_papers
 
 SAMPLE_DAY = dt.date(2025, 10, 3)
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -77,16 +68,3 @@ def render(renderer: Renderer, context_for: Callable[..., RenderContext]) -> Cal
         return renderer.render(issue, context_for(issue, **changes))
 
     return do
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """A real headless Debian Chromium (never a downloaded one)."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    executable = os.environ.get("NEWSLETTER_CHROMIUM", "/usr/bin/chromium")
-    if not Path(executable).exists():
-        pytest.skip(f"no Chromium at {executable} (set NEWSLETTER_CHROMIUM)")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()

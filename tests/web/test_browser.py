@@ -5,7 +5,6 @@ unsubscribe by POST, receive nothing."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
 import subprocess
 import time
@@ -21,7 +20,6 @@ from tests.readers import read_eml
 from tests.web.conftest import write_config
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("NEWSLETTER_CHROMIUM", "/usr/bin/chromium")
 CHOSEN = ["Agents and tool use", "Reinforcement learning and reasoning"]
 READER = "reader@example.org"
 
@@ -75,61 +73,48 @@ def issue_for(outbox: Path, day: str, email: str) -> Path | None:
     return next((p for p in outbox.rglob(f"{email}.eml") if day in str(p.parent)), None)
 
 
-def test_subscribe_confirm_choose_receive_unsubscribe(server, workdir: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set NEWSLETTER_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
+def test_subscribe_confirm_choose_receive_unsubscribe(
+    server, workdir: Path, browser, playwright_session
+) -> None:
     url, config = server
     outbox = workdir / "outbox"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page()
-        page.goto(f"{url}/")
-        page.fill("#email", READER)
-        page.click("button[type=submit]")
-        assert page.locator("h1").inner_text() == "Check your inbox"
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{url}/")
+    page.fill("#email", READER)
+    page.click("button[type=submit]")
+    assert page.locator("h1").inner_text() == "Check your inbox"
 
-        confirmation = read_eml(wait_for(outbox / "subscriptions", f"{READER}.eml"))
-        link = next(w for w in confirmation.text.split() if "/confirm/" in w)
-        assert link.startswith(f"{url}/confirm/")
-        page.goto(link)
-        assert page.locator("h1").inner_text() == "You are subscribed"
+    confirmation = read_eml(wait_for(outbox / "subscriptions", f"{READER}.eml"))
+    link = next(w for w in confirmation.text.split() if "/confirm/" in w)
+    assert link.startswith(f"{url}/confirm/")
+    page.goto(link)
+    assert page.locator("h1").inner_text() == "You are subscribed"
 
-        page.click("#preferences")
-        for box in page.locator("input[name=topics]").all():
-            box.uncheck()
-        for name in CHOSEN:
-            page.locator(f'input[name=topics][value="{name}"]').check()
-        page.click("button[type=submit]")
-        assert page.locator("#saved").inner_text() == "Saved."
-        browser.close()
+    page.click("#preferences")
+    for box in page.locator("input[name=topics]").all():
+        box.uncheck()
+    for name in CHOSEN:
+        page.locator(f'input[name=topics][value="{name}"]').check()
+    page.click("button[type=submit]")
+    assert page.locator("#saved").inner_text() == "Saved."
+    context.close()
 
-        loaded = load_config(config)
-        pipeline.run(loaded, dt.date(2025, 10, 3))
-        issue = read_eml(issue_for(outbox, "2025-10-03", READER))
-        h2 = [text for tag, text in issue.headings if tag == "h2"]
-        others = [t.name for t in loaded.model.topics if t.name not in CHOSEN] + ["More papers"]
-        assert all(any(name in h for h in h2) for name in CHOSEN), h2
-        assert not [h for h in h2 for name in others if name in h], h2
+    loaded = load_config(config)
+    pipeline.run(loaded, dt.date(2025, 10, 3))
+    issue = read_eml(issue_for(outbox, "2025-10-03", READER))
+    h2 = [text for tag, text in issue.headings if tag == "h2"]
+    others = [t.name for t in loaded.model.topics if t.name not in CHOSEN] + ["More papers"]
+    assert all(any(name in h for h in h2) for name in CHOSEN), h2
+    assert not [h for h in h2 for name in others if name in h], h2
 
-        one_click = issue.message["List-Unsubscribe"].strip("<>")
-        assert issue.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        client = pw.request.new_context()  # a bare client: no cookie, no session
-        answer = client.post(one_click, form={"List-Unsubscribe": "One-Click"}, max_redirects=0)
-        assert answer.status == 200
-        assert "set-cookie" not in answer.headers
-        client.dispose()
+    one_click = issue.message["List-Unsubscribe"].strip("<>")
+    assert issue.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    client = playwright_session.request.new_context()  # a bare client: no cookie, no session
+    answer = client.post(one_click, form={"List-Unsubscribe": "One-Click"}, max_redirects=0)
+    assert answer.status == 200
+    assert "set-cookie" not in answer.headers
+    client.dispose()
 
     # The sample holds the same papers every day: keep them although 3 Oct sent them.
     pipeline.run(loaded, dt.date(2025, 10, 6), options=pipeline.CollectOptions(include_seen=True))
