@@ -1,6 +1,6 @@
 """Render time and bytes for the seed page (63 papers) and a 500-paper day.
 
-    /work/venv/bin/python bench/bench_render.py [--repeat 5]
+    .venv/bin/python bench/bench_render.py [--repeat 5]
 
 Where the official MJML CLI is installed (``npm install mjml`` in bench/.mjml, git-ignored;
 or ``mjml`` on PATH) the same MJML source is compiled with it in the same run and the

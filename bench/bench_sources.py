@@ -5,7 +5,7 @@
 parsers (JSON + ``parse_hf_item``, defused XML + ``parse_rss``: LaTeX clean-up included) and
 ``merge_papers``. Prints time per stage, throughput, input bytes and peak memory.
 
-    /work/venv/bin/python bench/bench_sources.py [--papers 10000]
+    .venv/bin/python bench/bench_sources.py [--papers 10000]
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Rules are compiled once; grouping is timed alone.
 
 Run from the repository root:
 
-    /work/venv/bin/python bench/bench_topics.py [--papers 10000] [--repeat 5]
+    .venv/bin/python bench/bench_topics.py [--papers 10000] [--repeat 5]
 """
 
 from __future__ import annotations

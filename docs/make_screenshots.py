@@ -1,6 +1,6 @@
 """Screenshots of the sample day's email (desktop 600 px, mobile 375 px) for the docs.
 
-    /work/venv/bin/python docs/make_screenshots.py
+    .venv/bin/python docs/make_screenshots.py
 
 Uses Debian's Chromium through playwright (NEWSLETTER_CHROMIUM overrides the path); the page
 may fetch nothing from the network.

@@ -1,33 +1,23 @@
 """The 63-paper seed page as ``Paper``s, and a synthetic bigger day built from it.
 
-Shared by the render tests and bench/bench_render.py. See tests/fixtures/PROVENANCE.md.
+Shared by the render tests and bench/bench_render.py; the page is read by tests/seed_page.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from newsletter.models import Paper
+from tests.seed_page import seed_papers as read_seed_page
 
-SEED_PAGE = Path(__file__).resolve().parent.parent / "fixtures" / "seed_daily_papers_page.txt"
 SEED_DAY = dt.date(2024, 8, 6)
 
 
-def parse_seed_page(path: Path = SEED_PAGE) -> list[tuple[str, str]]:
-    """(title, abstract) pairs: after the page chrome, a title line then its abstract."""
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-    lines = [line for line in lines if line]
-    start = next(i for i, line in enumerate(lines) if line == "Aug 6") + 1
-    body = lines[start:]
-    if len(body) % 2:
-        raise ValueError(f"{path}: expected title/abstract pairs, got {len(body)} lines")
-    return [(body[i], body[i + 1]) for i in range(0, len(body), 2)]
-
-
-def seed_papers(path: Path = SEED_PAGE) -> list[Paper]:
+def seed_papers() -> list[Paper]:
+    """The page's papers with the ids, links and upvotes a real day would have."""
     papers = []
-    for index, (title, abstract) in enumerate(parse_seed_page(path)):
+    for index, page_paper in enumerate(read_seed_page()):
+        title, abstract = page_paper.title, page_paper.abstract
         arxiv_id = f"2408.{10001 + index * 37:05d}"  # synthetic, realistic length
         papers.append(
             Paper(

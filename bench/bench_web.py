@@ -1,6 +1,6 @@
 """Measure the web app on a real uvicorn server on 127.0.0.1 and print figures.
 
-    /work/venv/bin/python bench/web_bench.py [--events 2000] [--requests 200]
+    python bench/bench_web.py [--events 2000] [--requests 200]
 
 Figures: SendGrid webhook batches (signed, verified, applied: events/s), subscribe form
 posts (requests/s, with the confirmation email written to the outbox), archive page and Atom
