@@ -28,6 +28,7 @@ SemanticCheck = Callable[[NewsletterConfig], Iterable[tuple[Loc, str]]]
 DataCheck = Callable[[Any], Iterable[tuple[Loc, str]]]
 
 ENV_VAR = "NEWSLETTER_CONFIG"
+MISSING = "required key is missing"
 DEFAULT_PATH = Path("config/newsletter.yaml")
 BUNDLED_PATH = Path(__file__).resolve().parent.parent / "_bundled" / "newsletter.yaml"
 CHECKOUT_PATH = Path(__file__).resolve().parents[2] / "config" / "newsletter.yaml"
@@ -214,7 +215,7 @@ def _problem(err: Any, data: Any, marks: Marks, filename: str) -> ConfigProblem:
     if kind == "extra_forbidden":
         message = _unknown_key_message(loc, data)
     elif kind == "missing":
-        message = "required key is missing"
+        message = MISSING
     elif kind == "union_tag_invalid":
         message = f"unknown value {err.get('ctx', {}).get('tag')!r}; {_allowed_tags(err)}"
         loc = (*loc, _tag_name(err))
@@ -309,10 +310,19 @@ def _matches_tag(option: Any, value: Any) -> bool:
 
 
 def _dedupe(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    """Drop repeats, and a "missing" key whose misspelling is already reported beside it
+    ("postal_adress: unknown key; did you mean 'postal_address'?" says it all)."""
+    typos = {
+        (p.path.rpartition(".")[0], match.group(1))
+        for p in problems
+        if (match := re.search(r"did you mean '([^']+)'\?", p.message))
+    }
     seen: set[str] = set()
     unique = []
     for problem in problems:
-        if str(problem) not in seen:
+        parent, _, key = problem.path.rpartition(".")
+        covered = problem.message == MISSING and (parent, key) in typos
+        if str(problem) not in seen and not covered:
             seen.add(str(problem))
             unique.append(problem)
     return unique

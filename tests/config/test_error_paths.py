@@ -1,4 +1,4 @@
-"""Errors inside a tagged section (a source's `type`, the delivery `backend`) name real keys."""
+"""Config errors name real key paths: inside tagged sections, and for misspelt keys."""
 
 from __future__ import annotations
 
@@ -33,3 +33,16 @@ def test_bad_backend_option_names_the_option_path_and_line() -> None:
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "port: 99999" in row)
     assert problem.startswith(f"c.yaml:{line}:")
     assert "delivery.options.port: Input should be less than or equal to 65535" in problem
+
+
+def test_a_misspelt_required_key_is_one_problem_not_two() -> None:
+    text = SHIPPED_CONFIG.read_text().replace("  postal_address:", "  postal_adress:", 1)
+    (problem,) = problems_of(text)
+    assert "newsletter.postal_adress: unknown key; did you mean 'postal_address'?" in problem
+
+
+def test_a_missing_required_key_without_a_typo_is_still_reported() -> None:
+    lines = SHIPPED_CONFIG.read_text().splitlines(keepends=True)
+    text = "".join(line for line in lines if not line.startswith("  postal_address:"))
+    (problem,) = problems_of(text)
+    assert "newsletter.postal_address: required key is missing" in problem
