@@ -177,13 +177,21 @@ class IssueComposer:
         return self._cache[topics]
 
     def _render(self, topics: Segment) -> RenderedIssue | None:
-        sections = filter_sections(self.issue.sections, topics)
+        # A quiet day's notice goes to every reader, whatever topics they chose.
+        notice = self.issue.paper_count == 0
+        sections = self.issue.sections if notice else filter_sections(self.issue.sections, topics)
         if not sections:
             return None
         issue = Issue(self.issue.newsletter, self.issue.date, sections)
-        reader_topics = tuple(s.topic.name for s in sections) if topics else None
-        ctx = build_context(issue, self.loaded.model.newsletter, reader_topics)
+        ctx = build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
         return self.renderer.render(issue, ctx)
+
+    def _chosen(self, topics: Segment) -> tuple[str, ...] | None:
+        """The reader's topics in display order, for "why you get this"."""
+        if topics is None:
+            return None
+        order = [t.name for t in self.loaded.model.topics]
+        return tuple(sorted(topics, key=lambda n: order.index(n) if n in order else len(order)))
 
     def segment_message(self, topics: Segment) -> OutgoingEmail | None:
         """The segment's shared message, placeholders in place; ``None`` without papers."""
@@ -284,8 +292,6 @@ def _deliver(
     """Send through the ledger, record the issue's counts, remember the papers sent."""
     sync_config_subscribers(engine, config_subscribers(loaded))
     readers = all_subscribers(engine)
-    if report.empty_day == "notice":  # the notice goes to everyone, whatever their topics
-        readers = [replace(s, topics=None) for s in readers]
     composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
     ledger = Ledger(engine, get_or_create_issue(engine, issue.newsletter, issue.date))
     if resend:

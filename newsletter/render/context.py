@@ -157,6 +157,8 @@ def cut_at_sentence(text: str, limit: int) -> str:
 
 def format_subject(template: str, issue: Issue, name: str) -> str:
     """The subject line; never contains CR/LF whatever the paper text or template hold."""
+    if issue.paper_count == 0:  # the empty-day notice: "0 papers in 1 topics" reads broken
+        return f"{name}, {issue.date:%a %d %b}: no new papers today"
     subject = template.format(
         name=name,
         date=issue.date,

@@ -20,6 +20,7 @@ from newsletter.sources.collect import collect_papers
 from newsletter.sources.hf_daily import HFDailySource
 from newsletter.sources.http import HttpClient
 from tests.conftest import SHIPPED_CONFIG
+from tests.readers import read_eml
 from tests.sources.conftest import HF_2024, HF_2025, RSS_CV, hf_items
 
 HF_PATH = "/api/daily_papers"
@@ -150,6 +151,10 @@ def test_empty_day_notice_tells_every_reader(
     sent = emails(workdir)
     assert len(sent) == 3  # grace and alan chose topics, and still hear about the quiet day
     assert all("No new papers today" in p.read_text() for p in sent)
+    grace = read_eml(next(p for p in sent if p.name == "grace@example.org.eml"))
+    assert grace.message["Subject"] == "Daily Papers, Sat 04 Oct: no new papers today"
+    why = " ".join(grace.text.split()).split("topics you chose: ", 1)[1]
+    assert why.startswith("Agents and tool use, Reinforcement learning and reasoning.")
 
 
 def test_stale_feed_is_reported_not_taken_for_a_quiet_day(
