@@ -176,16 +176,21 @@ def compose_all(
 
 
 def run(
-    loaded: LoadedConfig, day: dt.date | None = None, backend: EmailBackend | None = None
+    loaded: LoadedConfig,
+    day: dt.date | None = None,
+    backend: EmailBackend | None = None,
+    *,
+    subscribers: Sequence[Subscriber] | None = None,
 ) -> RunReport:
-    """The main job for one day."""
+    """The main job for one day; ``subscribers`` narrows it (local-time delivery)."""
     started = time.perf_counter()
     day = resolve_day(loaded, day)
     collection, issue = collect_and_group(loaded, day)
     backend = backend or get_backend(loaded)
     report = RunReport(day, issue.newsletter, collection, issue.sections, backend.destination)
     composer = IssueComposer(loaded, issue, make_signer(loaded))
-    messages, skipped = compose_all(composer, config_subscribers(loaded))
+    readers = config_subscribers(loaded) if subscribers is None else subscribers
+    messages, skipped = compose_all(composer, readers)
     with backend:
         report.results = backend.send_messages(messages) + skipped
     report.segments = composer.rendered_segments

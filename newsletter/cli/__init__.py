@@ -9,7 +9,7 @@ import sys
 import click
 
 from newsletter import __version__
-from newsletter.cli import commands_config, commands_preview, commands_run
+from newsletter.cli import commands_config, commands_preview, commands_run, commands_schedule
 from newsletter.errors import NewsletterError
 
 
@@ -58,6 +58,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 commands_run.register(cli)
 commands_preview.register(cli)
 commands_config.register(cli)
+commands_schedule.register(cli)
 
 
 def main() -> None:

@@ -1,0 +1,181 @@
+"""``newsletter schedule``: a BlockingScheduler in the foreground with a persistent job store.
+
+- The job store is a table in the configured database, so a restart finds the fire time it
+  missed and, within ``misfire_grace_minutes``, runs it once (coalesce on).
+- One worker thread and ``max_instances=1``: this process never runs two fires at once.
+- SIGTERM/SIGINT set ``STOP``: the running fire finishes its current batch, records it,
+  leaves the rest unclaimed, and the process exits 0. The next start resumes that day.
+- Nothing here prevents a second scheduler (another host) from firing too: the delivery
+  ledger's unique (issue, recipient) row does, so the second one finds nothing to send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import pickle
+import signal
+import threading
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy import MetaData, Table, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from newsletter.config import LoadedConfig
+from newsletter.schedule.job import Outcome, scheduled_run
+from newsletter.schedule.sending import STOP
+from newsletter.schedule.triggers import build_trigger
+from newsletter.store import open_database
+from newsletter.store.runs import unfinished_days
+
+log = logging.getLogger(__name__)
+
+JOBS_TABLE = "newsletter_jobs"
+DAILY_JOB = "daily"
+
+
+def build_scheduler(loaded: LoadedConfig, engine: Engine) -> BlockingScheduler:
+    schedule = loaded.model.schedule
+    return BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
+        executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": schedule.misfire_grace_minutes * 60,
+        },
+        timezone=ZoneInfo(schedule.timezone),
+    )
+
+
+def stored_job(engine: Engine, job_id: str) -> tuple[dt.datetime | None, BaseTrigger] | None:
+    """(next run time, trigger) of a job in the job store table, or None."""
+    try:
+        table = Table(JOBS_TABLE, MetaData(), autoload_with=engine)
+    except SQLAlchemyError:
+        return None  # first start: no table yet
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(table.c.next_run_time, table.c.job_state).where(table.c.id == job_id)
+        ).first()
+    if row is None:
+        return None
+    state = pickle.loads(row.job_state)  # our own table, written by APScheduler
+    when = dt.datetime.fromtimestamp(row.next_run_time, dt.UTC) if row.next_run_time else None
+    return when, state["trigger"]
+
+
+def add_daily_job(scheduler: BlockingScheduler, engine: Engine, loaded: LoadedConfig) -> None:
+    """Add or update the daily job. When the stored trigger is unchanged, keep its stored
+    next run time: that is what lets a restart catch up on a fire it was down for."""
+    trigger = build_trigger(loaded.model.schedule)
+    options: dict[str, Any] = {}
+    stored = stored_job(engine, DAILY_JOB)
+    if stored and stored[0] and _same_trigger(stored[1], trigger):
+        options["next_run_time"] = stored[0]
+    scheduler.add_job(
+        scheduled_run,
+        trigger,
+        id=DAILY_JOB,
+        name="daily issue",
+        kwargs={"config_path": str(loaded.path)},
+        replace_existing=True,
+        **options,
+    )
+
+
+def _same_trigger(old: BaseTrigger, new: BaseTrigger) -> bool:
+    return repr(old) == repr(new)
+
+
+def add_resume_jobs(scheduler: BlockingScheduler, engine: Engine, loaded: LoadedConfig) -> None:
+    """Days a shutdown interrupted get a one-off run now (local-time mode resumes by itself
+    at its next check)."""
+    config = loaded.model
+    if config.schedule.local_time:
+        return
+    today = dt.datetime.now(ZoneInfo(config.schedule.timezone)).date()
+    for day in unfinished_days(engine, config.newsletter.name, today - dt.timedelta(days=1)):
+        log.info("resuming the interrupted run for %s", day)
+        scheduler.add_job(
+            scheduled_run,
+            "date",
+            id=f"resume-{day}",
+            kwargs={"config_path": str(loaded.path), "day": day.isoformat()},
+            replace_existing=True,
+        )
+
+
+def _listener(scheduler: BlockingScheduler, loaded: LoadedConfig) -> Any:
+    def on_event(event: JobEvent) -> None:
+        if event.code == EVENT_JOB_MISSED:
+            log.warning("job %s missed its fire time beyond the grace; skipped", event.job_id)
+        elif event.code == EVENT_JOB_ERROR:
+            log.error("job %s crashed: %r", event.job_id, event.exception)
+        else:
+            for outcome in event.retval or []:
+                _schedule_retry(scheduler, loaded, outcome)
+
+    return on_event
+
+
+def _schedule_retry(scheduler: BlockingScheduler, loaded: LoadedConfig, outcome: Outcome) -> None:
+    if outcome.retry_at is None or outcome.retry_until is None or STOP.is_set():
+        return
+    log.info("retrying %s at %s", outcome.day, outcome.retry_at.isoformat(timespec="seconds"))
+    scheduler.add_job(
+        scheduled_run,
+        "date",
+        run_date=outcome.retry_at,
+        id=f"retry-{outcome.day}",
+        kwargs={
+            "config_path": str(loaded.path),
+            "day": outcome.day.isoformat(),
+            "retry_until": outcome.retry_until.isoformat(),
+        },
+        replace_existing=True,
+    )
+
+
+def _install_signals(scheduler: BlockingScheduler, done: threading.Event) -> None:
+    def shutdown() -> None:
+        try:
+            scheduler.shutdown(wait=True)  # waits for the running fire to finish its batch
+        finally:
+            done.set()
+
+    def handle(signum: int, _frame: object) -> None:
+        if STOP.is_set():
+            return
+        STOP.set()
+        log.info("%s: finishing the current batch, then exiting", signal.Signals(signum).name)
+        # Not in the handler itself: shutting down waits for the worker thread.
+        threading.Thread(target=shutdown, name="shutdown").start()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def serve(loaded: LoadedConfig) -> None:
+    """Run the schedule in the foreground until SIGTERM or SIGINT; returns normally."""
+    engine = open_database(loaded.model.database.url)
+    scheduler = build_scheduler(loaded, engine)
+    add_daily_job(scheduler, engine, loaded)
+    add_resume_jobs(scheduler, engine, loaded)
+    scheduler.add_listener(
+        _listener(scheduler, loaded), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
+    )
+    done = threading.Event()
+    STOP.clear()
+    _install_signals(scheduler, done)
+    log.info("scheduler started; stop with SIGTERM or Ctrl-C")
+    scheduler.start()
+    done.wait()
+    log.info("scheduler stopped")
