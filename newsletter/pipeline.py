@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
-from newsletter.delivery.message import make_message_id, sender_domain
+from newsletter.delivery.message import Recipient, expand, make_message_id, sender_domain
 from newsletter.errors import NewsletterError
 from newsletter.models import DeliveryResult, Issue, OutgoingEmail, Section, Subscriber
-from newsletter.render import RenderContext, RenderedIssue, Renderer, format_subject, personalize
+from newsletter.render import RenderContext, RenderedIssue, Renderer, format_subject
+from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
+from newsletter.sending import Delivery, Progress
 from newsletter.sources import build_sources
 from newsletter.sources.collect import Collection, collect_papers
 from newsletter.store import open_database
+from newsletter.store.issues import finish_issue, get_or_create_issue
+from newsletter.store.ledger import Ledger
 from newsletter.store.settings import signing_secret
+from newsletter.store.subscribers import all_subscribers, sync_config_subscribers
 from newsletter.tokens import TokenSigner
 from newsletter.topics import filter_sections, group_by_topic
 
@@ -51,6 +55,14 @@ class RunReport:
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        """Why readers were skipped (already sent, unsubscribed, nothing today), with counts."""
+        reasons: dict[str, int] = {}
+        for result in self.results:
+            if result.status == "skipped":
+                reasons[result.detail] = reasons.get(result.detail, 0) + 1
+        return reasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +109,7 @@ class IssueComposer:
         templates_dir = loaded.model.newsletter.templates_dir
         self.renderer = Renderer(loaded.resolve_input(templates_dir) if templates_dir else None)
         self._cache: dict[Segment, RenderedIssue | None] = {}
+        self._messages: dict[Segment, OutgoingEmail | None] = {}
 
     @property
     def rendered_segments(self) -> int:
@@ -126,28 +139,49 @@ class IssueComposer:
         )
         return self.renderer.render(issue, ctx)
 
-    def compose(self, subscriber: Subscriber, rendered: RenderedIssue) -> OutgoingEmail:
+    def segment_message(self, topics: Segment) -> OutgoingEmail | None:
+        """The segment's shared message, placeholders in place; ``None`` without papers."""
+        if topics not in self._messages:
+            rendered = self.segment(topics)
+            self._messages[topics] = None if rendered is None else self._shared(rendered)
+        return self._messages[topics]
+
+    def _shared(self, rendered: RenderedIssue) -> OutgoingEmail:
         n = self.loaded.model.newsletter
-        links = self.signer.links(n.base_url, subscriber.email)
-        headers = {
-            "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": f"{n.name} <{_list_id(n.name, n.sender)}>",
-        }
+        headers = {"List-Id": f"{n.name} <{_list_id(n.name, n.sender)}>"}
         if n.reply_to:
             headers["Reply-To"] = n.reply_to
         return OutgoingEmail(
             sender=n.sender,
-            to=subscriber.email,
-            to_name=subscriber.name,
+            to="",
             subject=rendered.subject,
-            html=personalize(rendered.html, links),
-            text=personalize(rendered.text, links),
+            html=rendered.html,
+            text=rendered.text,
             message_id=make_message_id(sender_domain(n.sender)),
             date=dt.datetime.now(dt.UTC),
             headers=headers,
             issue_key=self.issue.key,
         )
+
+    def recipient(self, subscriber: Subscriber) -> Recipient:
+        """The reader's own links (signed tokens) and List-Unsubscribe headers (RFC 8058)."""
+        links = self.signer.links(self.loaded.model.newsletter.base_url, subscriber.email)
+        return Recipient(
+            email=subscriber.email,
+            name=subscriber.name,
+            values={
+                UNSUBSCRIBE_URL: links["unsubscribe_url"],
+                PREFERENCES_URL: links["preferences_url"],
+            },
+            headers={
+                "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+
+    def compose(self, subscriber: Subscriber, rendered: RenderedIssue) -> OutgoingEmail:
+        """One reader's complete message (previews and per-message backends)."""
+        return expand(self._shared(rendered), self.recipient(subscriber))
 
 
 def _list_id(name: str, sender: str) -> str:
@@ -159,42 +193,46 @@ def make_signer(loaded: LoadedConfig) -> TokenSigner:
     return TokenSigner(signing_secret(open_database(loaded.model.database.url)))
 
 
-def compose_all(
-    composer: IssueComposer, subscribers: Sequence[Subscriber]
-) -> tuple[list[OutgoingEmail], list[DeliveryResult]]:
-    """Messages to send, plus a ``skipped`` result for readers with nothing today."""
-    messages, skipped = [], []
-    for subscriber in subscribers:
-        rendered = composer.segment(subscriber.topics)
-        if rendered is None:
-            skipped.append(
-                DeliveryResult(subscriber.email, "skipped", detail="no papers in their topics")
-            )
-        else:
-            messages.append(composer.compose(subscriber, rendered))
-    return messages, skipped
-
-
 def run(
     loaded: LoadedConfig,
     day: dt.date | None = None,
     backend: EmailBackend | None = None,
     *,
-    subscribers: Sequence[Subscriber] | None = None,
+    resend: bool = False,
+    retry_in_doubt: bool = False,
+    progress: Progress | None = None,
+    only: frozenset[str] | None = None,
 ) -> RunReport:
-    """The main job for one day; ``subscribers`` narrows it (local-time delivery)."""
+    """The main job for one day. A rerun of the same day sends only to readers who have not
+    had the issue (the ledger decides); ``resend`` deliberately sends everyone a new copy.
+    ``only`` narrows the run to these addresses (local-time delivery)."""
     started = time.perf_counter()
     day = resolve_day(loaded, day)
     collection, issue = collect_and_group(loaded, day)
     backend = backend or get_backend(loaded)
     report = RunReport(day, issue.newsletter, collection, issue.sections, backend.destination)
-    composer = IssueComposer(loaded, issue, make_signer(loaded))
-    readers = config_subscribers(loaded) if subscribers is None else subscribers
-    messages, skipped = compose_all(composer, readers)
+    engine = open_database(loaded.model.database.url)
+    sync_config_subscribers(engine, config_subscribers(loaded))
+    composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
+    ledger = Ledger(engine, get_or_create_issue(engine, issue.newsletter, day))
+    if resend:
+        ledger.reset_for_resend()
+    delivery = Delivery(backend, ledger, composer, retry_in_doubt, progress)
     with backend:
-        report.results = backend.send_messages(messages) + skipped
+        readers = all_subscribers(engine)
+        if only is not None:
+            readers = [r for r in readers if r.email in only]
+        report.results = delivery.run(readers)
+    finish_issue(
+        engine,
+        ledger.issue_id,
+        report.count("sent"),
+        report.count("skipped"),
+        report.count("failed"),
+    )
     report.segments = composer.rendered_segments
     report.seconds = time.perf_counter() - started
+    engine.dispose()
     return report
 
 

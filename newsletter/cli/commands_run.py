@@ -1,4 +1,4 @@
-"""``newsletter run`` and ``newsletter preview``."""
+"""``newsletter run``."""
 
 from __future__ import annotations
 
@@ -8,17 +8,35 @@ import click
 
 from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.cli.report import show_run_report
+from newsletter.cli.report import delivery_progress, show_run_report
 from newsletter.config import load_config
 
 
 @click.command(epilog="Example: newsletter run --date 2025-10-03 --config config/newsletter.yaml")
 @config_option
 @date_option
-def run(config_path: str | None, day: dt.datetime | None) -> None:
-    """Collect the day's papers, group them by topic, render and deliver the digest."""
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="Send the day's issue again to every reader, even those who already have it.",
+)
+@click.option(
+    "--retry-in-doubt",
+    is_flag=True,
+    help="Also send to readers left in doubt by a killed run (check the provider's log first).",
+)
+def run(
+    config_path: str | None, day: dt.datetime | None, resend: bool, retry_in_doubt: bool
+) -> None:
+    """Collect the day's papers, group them by topic, render and deliver the digest.
+
+    Running the same day again sends only to readers who have not had the issue yet.
+    """
     loaded = load_config(config_path)
-    report = pipeline.run(loaded, as_date(day))
+    with delivery_progress() as progress:
+        report = pipeline.run(
+            loaded, as_date(day), resend=resend, retry_in_doubt=retry_in_doubt, progress=progress
+        )
     show_run_report(report)
     if report.count("failed"):
         raise SystemExit(1)

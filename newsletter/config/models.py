@@ -199,7 +199,7 @@ class ScheduleConfig(Strict):
     local_time: bool = False
     check_every_minutes: int = Field(default=15, ge=1, le=60)
     # Sending in batches: a shutdown (SIGTERM) finishes the current batch, then stops.
-    batch_size: int = Field(default=50, ge=1)
+    batch_size: int | None = Field(default=None, ge=1)  # None: the backend's own
     batch_pause_seconds: float = Field(default=0.0, ge=0, le=3600)
 
     @model_validator(mode="after")

@@ -4,6 +4,16 @@ A backend is a context manager: ``open`` acquires what it needs (a connection, a
 ``close`` releases only what ``open`` acquired, so a batch reuses one connection.
 ``send_messages`` never raises for one bad recipient: it answers a ``DeliveryResult`` per
 message, in order. It raises ``DeliveryError`` only when nothing can be sent at all.
+
+The pipeline hands over one segment at a time through ``send_segment``: the segment's shared
+message with placeholders, plus its readers. The default fills the placeholders per reader
+and calls ``send_messages``; a provider that substitutes per recipient itself (SendGrid)
+overrides it and sends many readers in one request.
+
+Two class attributes tell the delivery ledger how to treat a backend:
+``batch_size`` is how many readers are claimed and recorded together (after a crash, at most
+one batch is in doubt); ``idempotent`` says a second attempt for the same (issue, reader)
+cannot produce a second copy, so in-doubt readers may simply be sent again.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from types import TracebackType
 
+from newsletter.delivery.message import Recipient, expand
 from newsletter.models import DeliveryResult, OutgoingEmail
 
 
@@ -19,6 +30,8 @@ class EmailBackend(ABC):
     """Base class of delivery backends; subclasses set ``name``."""
 
     name: str = ""
+    batch_size: int = 100
+    idempotent: bool = False
 
     def open(self) -> None:  # noqa: B027 - most backends hold nothing to open
         """Acquire resources; idempotent."""
@@ -34,6 +47,12 @@ class EmailBackend(ABC):
     @abstractmethod
     def send_messages(self, messages: Sequence[OutgoingEmail]) -> list[DeliveryResult]:
         """Send each message; one result per message, in order."""
+
+    def send_segment(
+        self, template: OutgoingEmail, recipients: Sequence[Recipient]
+    ) -> list[DeliveryResult]:
+        """Send one segment's message to each recipient; one result per recipient, in order."""
+        return self.send_messages([expand(template, r) for r in recipients])
 
     def __enter__(self) -> EmailBackend:
         self.open()

@@ -13,6 +13,7 @@ from newsletter.models import DeliveryResult, OutgoingEmail
 
 class ConsoleBackend(EmailBackend):
     name = "console"
+    batch_size = 1
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.policy
 import email.utils
 import re
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 
@@ -12,6 +14,37 @@ from newsletter.models import OutgoingEmail
 
 _CRLF = re.compile(r"[\r\n]+")
 POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One reader of a segment: what differs from the segment's shared message.
+
+    ``values`` maps placeholders left in the rendered segment (``%%unsubscribe_url%%``) to
+    this reader's values; ``headers`` are this reader's own headers (``List-Unsubscribe``).
+    """
+
+    email: str
+    name: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def expand(template: OutgoingEmail, recipient: Recipient) -> OutgoingEmail:
+    """The segment's message made into one reader's message (for per-message backends)."""
+    html, text = template.html, template.text
+    for placeholder, value in recipient.values.items():
+        html = html.replace(placeholder, value)
+        text = text.replace(placeholder, value)
+    return dataclasses.replace(
+        template,
+        to=recipient.email,
+        to_name=recipient.name,
+        html=html,
+        text=text,
+        message_id=make_message_id(sender_domain(template.sender)),
+        headers={**template.headers, **recipient.headers},
+    )
 
 
 def header_safe(value: str) -> str:

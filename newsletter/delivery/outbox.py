@@ -18,6 +18,7 @@ class OutboxBackend(EmailBackend):
     """Writes ``<issue>/<recipient>.eml``; a rerun of the same issue overwrites, never doubles."""
 
     name = "outbox"
+    idempotent = True  # the file name is the (issue, recipient): a second write replaces
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory

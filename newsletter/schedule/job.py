@@ -18,11 +18,12 @@ from newsletter import pipeline
 from newsletter.config import LoadedConfig, load_config
 from newsletter.delivery import get_backend
 from newsletter.errors import NewsletterError
-from newsletter.models import Subscriber
+from newsletter.models import SubscriberStatus
 from newsletter.pipeline import NoPapersError, RunReport
 from newsletter.schedule.local_time import due_subscribers
-from newsletter.schedule.sending import ALREADY_SENT, DEFERRED, GuardedBackend
+from newsletter.schedule.sending import SHUTTING_DOWN, ScheduledBackend
 from newsletter.schedule.triggers import parse_at, parse_days
+from newsletter.sending import ALREADY_SENT
 from newsletter.store import open_database
 from newsletter.store.runs import (
     EMPTY,
@@ -33,9 +34,10 @@ from newsletter.store.runs import (
     SENT,
     RunCounts,
     begin_run,
+    delivered_emails,
     finish_run,
 )
-from newsletter.store.send_claims import SendClaims, sent_or_claimed
+from newsletter.store.subscribers import all_subscribers, sync_config_subscribers
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +73,23 @@ def run_local_time(loaded: LoadedConfig, now: dt.datetime) -> list[Outcome]:
     """Send to the readers whose own clock has reached ``schedule.at``; the next check
     (a few minutes later) is the retry for a failed day, until the grace runs out."""
     schedule = loaded.model.schedule
+    engine = open_database(loaded.model.database.url)
+    sync_config_subscribers(engine, pipeline.config_subscribers(loaded))
+    active = [s for s in all_subscribers(engine) if s.status is SubscriberStatus.ACTIVE]
     due = due_subscribers(
-        pipeline.config_subscribers(loaded),
+        active,
         schedule.timezone,
         parse_at(schedule.at),
         parse_days(schedule.days),
         now,
         dt.timedelta(minutes=schedule.misfire_grace_minutes),
     )
-    engine = open_database(loaded.model.database.url)
     outcomes = []
     for day, readers in sorted(due.items()):
-        done = sent_or_claimed(engine, loaded.model.newsletter.name, day)
-        waiting = [r for r in readers if r.email not in done]
+        done = delivered_emails(engine, loaded.model.newsletter.name, day)
+        waiting = frozenset(r.email for r in readers if r.email not in done)
         if waiting:  # skip the work (fetching, rendering) when everyone due has it already
-            outcomes.append(run_day(loaded, day, now, subscribers=waiting, retry=False))
+            outcomes.append(run_day(loaded, day, now, only=waiting, retry=False))
     return outcomes
 
 
@@ -94,7 +98,7 @@ def run_day(
     day: dt.date,
     now: dt.datetime,
     *,
-    subscribers: list[Subscriber] | None = None,
+    only: frozenset[str] | None = None,
     retry_until: dt.datetime | None = None,
     retry: bool = True,
 ) -> Outcome:
@@ -102,15 +106,14 @@ def run_day(
     config = loaded.model
     engine = open_database(config.database.url)
     issue_id = begin_run(engine, config.newsletter.name, day)
-    backend = GuardedBackend(
+    backend = ScheduledBackend(
         get_backend(loaded),
-        SendClaims(engine, issue_id),
         batch_size=config.schedule.batch_size,
         pause=config.schedule.batch_pause_seconds,
     )
     log.info("run for %s started (%s)", day, config.newsletter.name)
     try:
-        report = pipeline.run(loaded, day, backend, subscribers=subscribers)
+        report = pipeline.run(loaded, day, backend, only=only)
     except NoPapersError as exc:
         until = retry_until or now + dt.timedelta(minutes=config.schedule.retry_for_minutes)
         return _sources_failed(loaded, engine, issue_id, day, exc, now, until if retry else now)
@@ -125,7 +128,7 @@ def run_day(
         day,
         counts.status,
         counts.papers,
-        counts.sent,
+        report.count("sent"),
         counts.skipped,
         counts.failed,
         f" ({counts.detail})" if counts.detail else "",
@@ -155,22 +158,24 @@ def _sources_failed(
 
 
 def counts_of(report: RunReport) -> RunCounts:
-    """This run's counts: "already sent" and "deferred" are not skips a reader cares about."""
+    """This run's counts. "Already sent" is no skip a reader cares about, and readers left
+    by a shutdown are not failures: the next run sends them."""
     already = sum(1 for r in report.results if r.detail == ALREADY_SENT)
-    deferred = sum(1 for r in report.results if r.detail == DEFERRED)
-    sent, failed = report.count("sent"), report.count("failed")
-    skipped = report.count("skipped") - already - deferred
+    deferred = sum(1 for r in report.results if SHUTTING_DOWN in r.detail)
+    skipped = report.count("skipped") - already
+    failed = report.count("failed") - deferred
+    sent = report.count("sent")
     notes = [f"{r.source}: {r.status}" for r in report.collection.results if r.status != "ok"]
     if already:
-        notes.append(f"{already} already sent")
+        notes.append(f"{already} already had it")
     if deferred:
-        notes.append(f"{deferred} deferred by shutdown")
+        notes.append(f"{deferred} left for the next run by a shutdown")
     if deferred:
         status = INTERRUPTED
     elif failed:
-        status = PARTIAL if sent else FAILED
+        status = PARTIAL if sent or already else FAILED
     elif report.papers == 0:
         status = EMPTY
     else:
         status = SENT
-    return RunCounts(status, report.papers, sent, skipped, failed, "; ".join(notes) or None)
+    return RunCounts(status, report.papers, skipped, failed, "; ".join(notes) or None)

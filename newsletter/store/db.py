@@ -75,7 +75,11 @@ class IssueRow(Base):
 
 
 class DeliveryRow(Base):
-    """The ledger: one row per (issue, recipient), claimed before sending."""
+    """The ledger: one row per (issue, recipient), claimed before sending.
+
+    ``status``: pending -> sending (claimed by the run whose token is in ``claim``) -> sent or
+    failed. A row left in ``sending`` by a killed run is *in doubt* (see ``store.ledger``).
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("issue_id", "email", name="uq_delivery_once"),)
@@ -83,7 +87,8 @@ class DeliveryRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
     email: Mapped[str] = mapped_column(String(320))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sent, failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    claim: Mapped[str | None] = mapped_column(String(64))  # token of the run sending it now
     provider_id: Mapped[str | None] = mapped_column(String(500))
     detail: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

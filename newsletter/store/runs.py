@@ -1,8 +1,8 @@
 """Run records on the issue row: status, counts, duration and outcome of the latest run.
 
 The issue row is unique per (newsletter, date), so two runs of one day (a restart, a retry,
-a second host) share one record: ``sent`` accumulates with an atomic ``sent = sent + n`` and
-the other fields describe the latest run.
+a second host) share one record: ``sent`` is the issue's total, counted from the delivery
+ledger; the other fields describe the latest run.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from newsletter.store.db import IssueRow, utcnow
+from newsletter.store.db import DeliveryRow, IssueRow, utcnow
 from newsletter.store.issues import get_or_create_issue
+from newsletter.store.ledger import SENDING
+from newsletter.store.ledger import SENT as LEDGER_SENT
 
 # Statuses a run leaves behind. "interrupted" and "retrying" mean: more to do for that day.
 RUNNING, SENT, PARTIAL, EMPTY, FAILED = "running", "sent", "partial", "empty", "failed"
@@ -47,11 +49,10 @@ class RunRecord:
 
 @dataclass(frozen=True, slots=True)
 class RunCounts:
-    """What one run did; ``sent`` counts only messages this run sent."""
+    """What one run did (the issue's ``sent`` total comes from the ledger)."""
 
     status: str
     papers: int = 0
-    sent: int = 0
     skipped: int = 0
     failed: int = 0
     detail: str | None = None
@@ -75,6 +76,15 @@ def begin_run(engine: Engine, newsletter: str, day: dt.date) -> int:
     return issue_id
 
 
+def _ledger_sent(issue_id: int) -> ColumnElement[int]:
+    return (
+        select(func.count())
+        .select_from(DeliveryRow)
+        .where(DeliveryRow.issue_id == issue_id, DeliveryRow.status == LEDGER_SENT)
+        .scalar_subquery()
+    )
+
+
 def finish_run(engine: Engine, issue_id: int, counts: RunCounts) -> None:
     with Session(engine) as session:
         session.execute(
@@ -83,7 +93,7 @@ def finish_run(engine: Engine, issue_id: int, counts: RunCounts) -> None:
             .values(
                 status=counts.status,
                 papers=counts.papers,
-                sent=IssueRow.sent + counts.sent,
+                sent=_ledger_sent(issue_id),
                 skipped=counts.skipped,
                 failed=counts.failed,
                 detail=counts.detail,
@@ -133,3 +143,18 @@ def unfinished_days(engine: Engine, newsletter: str, since: dt.date) -> list[dt.
     )
     with Session(engine) as session:
         return sorted(session.scalars(query))
+
+
+def delivered_emails(engine: Engine, newsletter: str, day: dt.date) -> set[str]:
+    """Readers of that day's issue who have it, or are being sent it right now."""
+    query = (
+        select(DeliveryRow.email)
+        .join(IssueRow, IssueRow.id == DeliveryRow.issue_id)
+        .where(
+            IssueRow.newsletter == newsletter,
+            IssueRow.date == day,
+            DeliveryRow.status.in_([LEDGER_SENT, SENDING]),
+        )
+    )
+    with Session(engine) as session:
+        return set(session.scalars(query))

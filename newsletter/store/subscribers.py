@@ -6,10 +6,13 @@ stored or looked up, so ``Ada@Example.org`` and ``ada@example.org`` are one read
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, insert, select, true, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -115,3 +118,132 @@ def remove_subscriber(engine: Engine, email: str) -> bool:
         session.delete(row)
         session.commit()
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberInput:
+    """A reader to add or update in bulk (CSV import, config sync); email already normalized.
+    ``None`` fields are left as they are on an existing reader."""
+
+    email: str
+    name: str | None = None
+    topics: tuple[str, ...] | None = None
+    timezone: str | None = None
+
+
+def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str) -> tuple[int, int]:
+    """Add or update many readers in a few statements; never changes anyone's status (an
+    unsubscribed reader stays unsubscribed). Answers (added, updated)."""
+    table = _subscribers_table()
+    wanted = {entry.email: entry for entry in entries}  # the last row for an address wins
+    with engine.begin() as connection:
+        existing = {
+            row.email: row.id
+            for chunk in _chunks(list(wanted))
+            for row in connection.execute(
+                select(table.c.id, table.c.email).where(table.c.email.in_(chunk))
+            )
+        }
+        now = utcnow()
+        new = [_insert_params(e, origin, now) for e in wanted.values() if e.email not in existing]
+        if new:
+            connection.execute(insert(table), new)
+        changed = [
+            _update_params(entry, existing[entry.email], now)
+            for entry in wanted.values()
+            if entry.email in existing
+        ]
+        for fields, rows in _group_by_fields(changed).items():
+            values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in fields}
+            statement = update(table).where(table.c.id == bindparam("v_id")).values(values)
+            connection.execute(statement, rows)
+    return len(new), len(changed)
+
+
+def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> None:
+    """Make the store agree with the YAML list: add or update every listed reader (name,
+    topics; never status), and delete active readers that came from the YAML and are no
+    longer listed (unsubscribed ones are kept, so their choice is remembered)."""
+    entries = [
+        SubscriberInput(
+            email=normalize_email(r.email),
+            name=r.name,
+            topics=tuple(sorted(r.topics)) if r.topics else (),
+            timezone=r.timezone,
+        )
+        for r in readers
+    ]
+    upsert_many(engine, entries, origin="config")
+    table = _subscribers_table()
+    listed = [e.email for e in entries]
+    with engine.begin() as connection:
+        connection.execute(
+            delete(table).where(
+                table.c.origin == "config",
+                table.c.status == SubscriberStatus.ACTIVE.value,
+                table.c.email.not_in(listed) if listed else true(),
+            )
+        )
+
+
+def all_subscribers(engine: Engine) -> list[Subscriber]:
+    """Every reader, any status, oldest first (fast: no ORM objects, for large lists)."""
+    table = _subscribers_table()
+    query = select(
+        table.c.email, table.c.name, table.c.topics, table.c.status, table.c.timezone
+    ).order_by(table.c.id)
+    with engine.connect() as connection:
+        return [
+            Subscriber(
+                email=row.email,
+                name=row.name,
+                topics=frozenset(row.topics) if row.topics else None,
+                status=SubscriberStatus(row.status),
+                timezone=row.timezone,
+            )
+            for row in connection.execute(query)
+        ]
+
+
+def _subscribers_table() -> Table:
+    table = SubscriberRow.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _insert_params(entry: SubscriberInput, origin: str, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "email": entry.email,
+        "name": entry.name,
+        "topics": list(entry.topics) if entry.topics else None,
+        "timezone": entry.timezone,
+        "status": SubscriberStatus.ACTIVE.value,
+        "origin": origin,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _update_params(entry: SubscriberInput, row_id: int, now: dt.datetime) -> dict[str, Any]:
+    params: dict[str, Any] = {"v_id": row_id, "v_updated_at": now}
+    if entry.name is not None:
+        params["v_name"] = entry.name
+    if entry.topics is not None:
+        params["v_topics"] = list(entry.topics) or None
+    if entry.timezone is not None:
+        params["v_timezone"] = entry.timezone
+    return params
+
+
+def _group_by_fields(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """executemany needs the same parameters in every row: group rows by what they set."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        fields = tuple(sorted(k.removeprefix("v_") for k in row if k != "v_id"))
+        groups.setdefault(fields, []).append(row)
+    return groups

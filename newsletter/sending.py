@@ -1,0 +1,130 @@
+"""Deliver one issue: readers -> segments -> ledger claims -> backend -> ledger records.
+
+Called by ``pipeline.run``; prints nothing. Each batch is claimed in the ledger just before
+the backend gets it and recorded right after it answers (see ``store.ledger`` for why this
+gives exactly one copy per reader across crashes, and for the one window that remains).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from newsletter.delivery.base import EmailBackend
+from newsletter.delivery.message import Recipient
+from newsletter.errors import DeliveryError
+from newsletter.models import DeliveryResult, OutgoingEmail, Subscriber, SubscriberStatus
+from newsletter.store.ledger import SENDING, SENT, Ledger
+
+Segment = frozenset[str] | None
+Progress = Callable[[int, int], None]  # (readers done, readers in total)
+
+ALREADY_SENT = "already sent"
+NOTHING_TODAY = "no papers in their topics today"
+IN_DOUBT = (
+    "in doubt: a run was killed while this message was with the provider; not sent again so "
+    "nobody gets two copies. Check the provider's activity log, then rerun with "
+    "--retry-in-doubt to send it"
+)
+
+
+class SegmentSource(Protocol):
+    """What the pipeline's composer offers: one shared message per segment, per-reader parts."""
+
+    def segment_message(self, topics: Segment) -> OutgoingEmail | None: ...
+
+    def recipient(self, subscriber: Subscriber) -> Recipient: ...
+
+
+@dataclass(slots=True)
+class Delivery:
+    backend: EmailBackend
+    ledger: Ledger
+    composer: SegmentSource
+    retry_in_doubt: bool = False
+    progress: Progress | None = None
+
+    def run(self, subscribers: Sequence[Subscriber]) -> list[DeliveryResult]:
+        """Send to every active reader who has not had this issue; one result per reader."""
+        results, segments = self._plan(subscribers)
+        statuses = self.ledger.prepare(e for group in segments.values() for e in group)
+        in_doubt_too = self.retry_in_doubt or self.backend.idempotent
+        todo: dict[Segment, list[Subscriber]] = {}
+        for topics, readers in segments.items():
+            for reader in readers.values():
+                status = statuses[reader.email]
+                if status == SENT:
+                    results.append(DeliveryResult(reader.email, "skipped", detail=ALREADY_SENT))
+                elif status == SENDING and not in_doubt_too:
+                    results.append(DeliveryResult(reader.email, "failed", detail=IN_DOUBT))
+                else:
+                    todo.setdefault(topics, []).append(reader)
+        total = sum(len(readers) for readers in todo.values())
+        self._report(0, total)
+        results += self._send(todo, in_doubt_too, total)
+        return results
+
+    def _plan(
+        self, subscribers: Sequence[Subscriber]
+    ) -> tuple[list[DeliveryResult], dict[Segment, dict[str, Subscriber]]]:
+        """Skip readers who are not active or have nothing today; group the rest."""
+        skipped: list[DeliveryResult] = []
+        segments: dict[Segment, dict[str, Subscriber]] = {}
+        for reader in subscribers:
+            if reader.status is not SubscriberStatus.ACTIVE:
+                skipped.append(DeliveryResult(reader.email, "skipped", detail=reader.status.value))
+            elif self.composer.segment_message(reader.topics) is None:
+                skipped.append(DeliveryResult(reader.email, "skipped", detail=NOTHING_TODAY))
+            else:
+                segments.setdefault(reader.topics, {})[reader.email] = reader
+        return skipped, segments
+
+    def _send(
+        self, todo: dict[Segment, list[Subscriber]], in_doubt_too: bool, total: int
+    ) -> list[DeliveryResult]:
+        results: list[DeliveryResult] = []
+        size = max(1, self.backend.batch_size)
+        stopped: DeliveryError | None = None
+        for topics, readers in todo.items():
+            template = self.composer.segment_message(topics)
+            assert template is not None  # segments without papers were skipped in _plan
+            for start in range(0, len(readers), size):
+                batch = readers[start : start + size]
+                if stopped is not None:
+                    results += [_not_attempted(r.email, stopped) for r in batch]
+                    continue
+                try:
+                    results += self._send_batch(template, batch, in_doubt_too)
+                except DeliveryError as exc:  # nothing can be sent at all (bad key, ...)
+                    stopped = exc
+                    results += [_not_attempted(r.email, exc) for r in batch]
+                self._report(len(results), total)
+        return results
+
+    def _send_batch(
+        self, template: OutgoingEmail, batch: Sequence[Subscriber], in_doubt_too: bool
+    ) -> list[DeliveryResult]:
+        by_email = {reader.email: reader for reader in batch}
+        claimed = self.ledger.claim(list(by_email), in_doubt_too=in_doubt_too)
+        lost = [  # another run claimed these between prepare and now: it sends them
+            DeliveryResult(e, "skipped", detail=ALREADY_SENT) for e in by_email if e not in claimed
+        ]
+        if not claimed:
+            return lost
+        recipients = [self.composer.recipient(by_email[e]) for e in claimed]
+        try:
+            answered = self.backend.send_segment(template, recipients)
+        except DeliveryError as exc:
+            self.ledger.record([DeliveryResult(e, "failed", detail=str(exc)) for e in claimed])
+            raise
+        self.ledger.record(answered)  # right away: this commit closes the in-doubt window
+        return answered + lost
+
+    def _report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+def _not_attempted(email: str, error: DeliveryError) -> DeliveryResult:
+    return DeliveryResult(email, "failed", detail=f"not sent: {error}")
