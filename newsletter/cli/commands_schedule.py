@@ -17,7 +17,14 @@ from newsletter.store.runs import RunRecord, recent_runs
 
 @click.command(epilog="Example: newsletter schedule --config config/newsletter.yaml")
 @config_option
-def schedule(config_path: str | None) -> None:
+@click.option(
+    "--instance",
+    envvar="NEWSLETTER_INSTANCE",
+    default=None,
+    help="Name of this scheduler when several hosts share the database (its own job table; "
+    "default: $NEWSLETTER_INSTANCE, else one shared name).",
+)
+def schedule(config_path: str | None, instance: str | None) -> None:
     """Run the daily job in the foreground (APScheduler) until SIGTERM or Ctrl-C.
 
     Fires at schedule.at on schedule.days in schedule.timezone (or schedule.cron), runs the
@@ -29,7 +36,7 @@ def schedule(config_path: str | None) -> None:
 
     loaded = load_config(config_path)
     click.echo(describe(loaded.model.schedule), err=True)
-    serve(loaded)
+    serve(loaded, instance)
 
 
 @click.command(epilog="Example: newsletter status --runs 14")

@@ -5,8 +5,10 @@
 - One worker thread and ``max_instances=1``: this process never runs two fires at once.
 - SIGTERM/SIGINT set ``STOP``: the running fire finishes its current batch, records it,
   leaves the rest unclaimed, and the process exits 0. The next start resumes that day.
-- Nothing here prevents a second scheduler (another host) from firing too: the delivery
-  ledger's unique (issue, recipient) row does, so the second one finds nothing to send.
+- Each scheduler process keeps its own job-store table (``--instance``): APScheduler 3 does
+  not support two schedulers sharing one. So every host fires; what keeps several hosts
+  safe is the delivery ledger's unique (issue, recipient) row, claimed before sending: a
+  reader claimed by one host is skipped by the other, whatever the timing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import pickle
+import re
 import signal
 import threading
 from typing import Any
@@ -29,6 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsletter.config import LoadedConfig
+from newsletter.errors import ConfigError
 from newsletter.schedule.job import Outcome, scheduled_run
 from newsletter.schedule.sending import STOP
 from newsletter.schedule.triggers import build_trigger
@@ -39,12 +43,24 @@ log = logging.getLogger(__name__)
 
 JOBS_TABLE = "newsletter_jobs"
 DAILY_JOB = "daily"
+_INSTANCE = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
-def build_scheduler(loaded: LoadedConfig, engine: Engine) -> BlockingScheduler:
+def jobs_table(instance: str | None) -> str:
+    """``newsletter_jobs``, or ``newsletter_jobs_<instance>`` for one of several hosts."""
+    if instance is None:
+        return JOBS_TABLE
+    if not _INSTANCE.fullmatch(instance):
+        raise ConfigError(
+            f"instance name {instance!r}: use 1-40 lower-case letters, digits or _ (e.g. host_a)"
+        )
+    return f"{JOBS_TABLE}_{instance}"
+
+
+def build_scheduler(loaded: LoadedConfig, engine: Engine, table: str) -> BlockingScheduler:
     schedule = loaded.model.schedule
     return BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=table)},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={
             "coalesce": True,
@@ -55,10 +71,12 @@ def build_scheduler(loaded: LoadedConfig, engine: Engine) -> BlockingScheduler:
     )
 
 
-def stored_job(engine: Engine, job_id: str) -> tuple[dt.datetime | None, BaseTrigger] | None:
+def stored_job(
+    engine: Engine, table_name: str, job_id: str
+) -> tuple[dt.datetime | None, BaseTrigger] | None:
     """(next run time, trigger) of a job in the job store table, or None."""
     try:
-        table = Table(JOBS_TABLE, MetaData(), autoload_with=engine)
+        table = Table(table_name, MetaData(), autoload_with=engine)
     except SQLAlchemyError:
         return None  # first start: no table yet
     with engine.connect() as connection:
@@ -72,12 +90,14 @@ def stored_job(engine: Engine, job_id: str) -> tuple[dt.datetime | None, BaseTri
     return when, state["trigger"]
 
 
-def add_daily_job(scheduler: BlockingScheduler, engine: Engine, loaded: LoadedConfig) -> None:
+def add_daily_job(
+    scheduler: BlockingScheduler, engine: Engine, table: str, loaded: LoadedConfig
+) -> None:
     """Add or update the daily job. When the stored trigger is unchanged, keep its stored
     next run time: that is what lets a restart catch up on a fire it was down for."""
     trigger = build_trigger(loaded.model.schedule)
     options: dict[str, Any] = {}
-    stored = stored_job(engine, DAILY_JOB)
+    stored = stored_job(engine, table, DAILY_JOB)
     if stored and stored[0] and _same_trigger(stored[1], trigger):
         options["next_run_time"] = stored[0]
     scheduler.add_job(
@@ -163,11 +183,12 @@ def _install_signals(scheduler: BlockingScheduler, done: threading.Event) -> Non
     signal.signal(signal.SIGINT, handle)
 
 
-def serve(loaded: LoadedConfig) -> None:
+def serve(loaded: LoadedConfig, instance: str | None = None) -> None:
     """Run the schedule in the foreground until SIGTERM or SIGINT; returns normally."""
+    table = jobs_table(instance)
     engine = open_database(loaded.model.database.url)
-    scheduler = build_scheduler(loaded, engine)
-    add_daily_job(scheduler, engine, loaded)
+    scheduler = build_scheduler(loaded, engine, table)
+    add_daily_job(scheduler, engine, table, loaded)
     add_resume_jobs(scheduler, engine, loaded)
     scheduler.add_listener(
         _listener(scheduler, loaded), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED

@@ -85,14 +85,22 @@ def build_trigger(config: ScheduleConfig) -> CronTrigger:
 
 
 def next_fire_times(trigger: CronTrigger, now: dt.datetime, count: int) -> list[dt.datetime]:
-    """The next ``count`` fire times after ``now`` (aware datetimes in the trigger's zone)."""
+    """The next ``count`` distinct fire times after ``now`` (aware, in the trigger's zone).
+
+    APScheduler 3 fires twice when ``at`` lies in an autumn overlap (once per offset; the
+    second fire finds everything sent) and can answer the same instant again right after
+    it, so this steps past repeats instead of trusting ``previous_fire_time``."""
     times: list[dt.datetime] = []
-    previous = None
     current = now
-    for _ in range(count):
-        fire = trigger.get_next_fire_time(previous, current)
+    for _ in range(count * 4):
+        if len(times) == count:
+            break
+        fire = trigger.get_next_fire_time(None, current)
         if fire is None:
             break
+        if times and fire <= times[-1]:
+            current += dt.timedelta(hours=1)
+            continue
         times.append(fire)
-        previous, current = fire, fire + dt.timedelta(microseconds=1)
+        current = fire + dt.timedelta(seconds=1)
     return times
