@@ -79,7 +79,10 @@ HEADER = (
 
 def _show_runs(loaded: LoadedConfig, limit: int) -> None:
     engine = open_database(loaded.model.database.url)
-    runs = recent_runs(engine, loaded.model.newsletter.name, limit)
+    try:
+        runs = recent_runs(engine, loaded.model.newsletter.name, limit)
+    finally:
+        engine.dispose()
     if not runs:
         click.echo("Last runs: none yet")
         return

@@ -72,25 +72,37 @@ def scheduled_run(
 def run_local_time(loaded: LoadedConfig, now: dt.datetime) -> list[Outcome]:
     """Send to the readers whose own clock has reached ``schedule.at``; the next check
     (a few minutes later) is the retry for a failed day, until the grace runs out."""
+    return [
+        run_day(loaded, day, now, only=waiting, retry=False)
+        for day, waiting in sorted(waiting_readers(loaded, now).items())
+    ]
+
+
+def waiting_readers(loaded: LoadedConfig, now: dt.datetime) -> dict[dt.date, frozenset[str]]:
+    """Per issue day, the active readers due at ``now`` who do not have it yet (so a check
+    with nobody waiting costs a few queries, not a fetch and a render)."""
     schedule = loaded.model.schedule
     engine = open_database(loaded.model.database.url)
-    sync_config_subscribers(engine, pipeline.config_subscribers(loaded))
-    active = [s for s in all_subscribers(engine) if s.status is SubscriberStatus.ACTIVE]
-    due = due_subscribers(
-        active,
-        schedule.timezone,
-        parse_at(schedule.at),
-        parse_days(schedule.days),
-        now,
-        dt.timedelta(minutes=schedule.misfire_grace_minutes),
-    )
-    outcomes = []
-    for day, readers in sorted(due.items()):
-        done = delivered_emails(engine, loaded.model.newsletter.name, day)
-        waiting = frozenset(r.email for r in readers if r.email not in done)
-        if waiting:  # skip the work (fetching, rendering) when everyone due has it already
-            outcomes.append(run_day(loaded, day, now, only=waiting, retry=False))
-    return outcomes
+    try:
+        sync_config_subscribers(engine, pipeline.config_subscribers(loaded))
+        active = [s for s in all_subscribers(engine) if s.status is SubscriberStatus.ACTIVE]
+        due = due_subscribers(
+            active,
+            schedule.timezone,
+            parse_at(schedule.at),
+            parse_days(schedule.days),
+            now,
+            dt.timedelta(minutes=schedule.misfire_grace_minutes),
+        )
+        waiting = {}
+        for day, readers in due.items():
+            done = delivered_emails(engine, loaded.model.newsletter.name, day)
+            emails = frozenset(r.email for r in readers if r.email not in done)
+            if emails:
+                waiting[day] = emails
+        return waiting
+    finally:
+        engine.dispose()
 
 
 def run_day(
@@ -102,27 +114,26 @@ def run_day(
     retry_until: dt.datetime | None = None,
     retry: bool = True,
 ) -> Outcome:
-    """Run the pipeline for ``day`` and record the outcome on the issue row."""
-    config = loaded.model
-    engine = open_database(config.database.url)
-    issue_id = begin_run(engine, config.newsletter.name, day)
-    backend = ScheduledBackend(
-        get_backend(loaded),
-        batch_size=config.schedule.batch_size,
-        pause=config.schedule.batch_pause_seconds,
-    )
-    log.info("run for %s started (%s)", day, config.newsletter.name)
+    """Run the pipeline for ``day`` and record the outcome on the issue row. ``retry``
+    False: a failed source is recorded as failed at once (local-time checks retry anyway)."""
+    engine = open_database(loaded.model.database.url)
     try:
-        report = pipeline.run(loaded, day, backend, only=only)
-    except NoPapersError as exc:
-        until = retry_until or now + dt.timedelta(minutes=config.schedule.retry_for_minutes)
-        return _sources_failed(loaded, engine, issue_id, day, exc, now, until if retry else now)
-    except NewsletterError as exc:
-        log.error("run for %s failed: %s", day, exc)
-        finish_run(engine, issue_id, RunCounts(FAILED, detail=str(exc)))
-        return Outcome(day, FAILED)
-    counts = counts_of(report)
-    finish_run(engine, issue_id, counts)
+        issue_id = begin_run(engine, loaded.model.newsletter.name, day)
+        log.info("run for %s started (%s)", day, loaded.model.newsletter.name)
+        try:
+            report = pipeline.run(loaded, day, _backend(loaded), only=only)
+        except NoPapersError as exc:
+            retry_for = dt.timedelta(minutes=loaded.model.schedule.retry_for_minutes)
+            until = (retry_until or now + retry_for) if retry else now
+            return _sources_failed(loaded, engine, issue_id, day, exc, now, until)
+        except NewsletterError as exc:
+            log.error("run for %s failed: %s", day, exc)
+            finish_run(engine, issue_id, RunCounts(FAILED, detail=str(exc)))
+            return Outcome(day, FAILED)
+        counts = counts_of(report)
+        finish_run(engine, issue_id, counts)
+    finally:
+        engine.dispose()
     log.info(
         "run for %s %s: %d papers, %d sent, %d skipped, %d failed%s",
         day,
@@ -134,6 +145,13 @@ def run_day(
         f" ({counts.detail})" if counts.detail else "",
     )
     return Outcome(day, counts.status)
+
+
+def _backend(loaded: LoadedConfig) -> ScheduledBackend:
+    schedule = loaded.model.schedule
+    return ScheduledBackend(
+        get_backend(loaded), batch_size=schedule.batch_size, pause=schedule.batch_pause_seconds
+    )
 
 
 def _sources_failed(
