@@ -7,12 +7,14 @@ issue row and returned (the scheduler's listener schedules retries from it).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from newsletter import pipeline
 from newsletter.config import LoadedConfig, load_config
@@ -121,7 +123,7 @@ def run_day(
         issue_id = begin_run(engine, loaded.model.newsletter.name, day)
         log.info("run for %s started (%s)", day, loaded.model.newsletter.name)
         try:
-            report = pipeline.run(loaded, day, _backend(loaded), only=only)
+            report = _run_pipeline(loaded, day, only)
         except NoPapersError as exc:
             retry_for = dt.timedelta(minutes=loaded.model.schedule.retry_for_minutes)
             until = (retry_until or now + retry_for) if retry else now
@@ -130,6 +132,12 @@ def run_day(
             log.error("run for %s failed: %s", day, exc)
             finish_run(engine, issue_id, RunCounts(FAILED, detail=str(exc)))
             return Outcome(day, FAILED)
+        except Exception as exc:  # a bug or a lost database: record it if we can, re-raise
+            with contextlib.suppress(SQLAlchemyError):
+                finish_run(
+                    engine, issue_id, RunCounts(FAILED, detail=f"{type(exc).__name__}: {exc}")
+                )
+            raise
         counts = counts_of(report)
         finish_run(engine, issue_id, counts)
     finally:
@@ -145,6 +153,17 @@ def run_day(
         f" ({counts.detail})" if counts.detail else "",
     )
     return Outcome(day, counts.status)
+
+
+def _run_pipeline(loaded: LoadedConfig, day: dt.date, only: frozenset[str] | None) -> RunReport:
+    """``pipeline.run``, once more if another scheduler inserted the same rows (syncing the
+    YAML's readers) at the same moment: the second attempt finds them and sends nothing
+    twice, since the ledger still decides who gets a message."""
+    try:
+        return pipeline.run(loaded, day, _backend(loaded), only=only)
+    except IntegrityError as exc:
+        log.warning("run for %s raced another scheduler (%s); trying again", day, exc.orig)
+        return pipeline.run(loaded, day, _backend(loaded), only=only)
 
 
 def _backend(loaded: LoadedConfig) -> ScheduledBackend:

@@ -19,6 +19,7 @@ import pickle
 import re
 import signal
 import threading
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsletter.config import LoadedConfig
-from newsletter.errors import ConfigError
+from newsletter.errors import ConfigError, StoreError
 from newsletter.schedule.job import Outcome, scheduled_run
 from newsletter.schedule.sending import STOP
 from newsletter.schedule.triggers import build_trigger
@@ -183,10 +184,24 @@ def _install_signals(scheduler: BlockingScheduler, done: threading.Event) -> Non
     signal.signal(signal.SIGINT, handle)
 
 
+def open_shared_database(url: str, attempts: int = 5) -> Engine:
+    """``open_database``, tried again when another host is creating the same tables at the
+    same moment (a fresh database: "table already exists", "database is locked")."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return open_database(url)
+        except StoreError as exc:
+            if attempt == attempts:
+                raise
+            log.warning("opening the database failed (%s); trying again", exc)
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
+
+
 def serve(loaded: LoadedConfig, instance: str | None = None) -> None:
     """Run the schedule in the foreground until SIGTERM or SIGINT; returns normally."""
     table = jobs_table(instance)
-    engine = open_database(loaded.model.database.url)
+    engine = open_shared_database(loaded.model.database.url)
     scheduler = build_scheduler(loaded, engine, table)
     add_daily_job(scheduler, engine, table, loaded)
     add_resume_jobs(scheduler, engine, loaded)

@@ -140,6 +140,12 @@ class Scheduler:
         self._handle.close()
         return code
 
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._handle.close()
+
 
 @pytest.fixture
 def start_scheduler(
@@ -154,6 +160,4 @@ def start_scheduler(
 
     yield start
     for scheduler in started:
-        if scheduler.process.poll() is None:
-            scheduler.process.kill()
-            scheduler.process.wait()
+        scheduler.kill()
