@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -132,10 +133,10 @@ class Scheduler:
                 raise AssertionError(f"never logged {needle!r}:\n{self.output()}")
             time.sleep(0.05)
 
-    def stop(self, timeout: float = 20.0) -> int:
-        """SIGTERM, then wait: the exit code."""
+    def stop(self, timeout: float = 20.0, sig: signal.Signals = signal.SIGTERM) -> int:
+        """SIGTERM (or ``sig``), then wait: the exit code."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(sig)
         code = self.process.wait(timeout)
         self._handle.close()
         return code

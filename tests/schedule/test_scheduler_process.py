@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -78,8 +79,9 @@ def test_restart_within_the_grace_catches_up_exactly_once(
     config = write_config(db=db_url, schedule={"at": at, "misfire_grace_minutes": 5})
     before = start_scheduler(config, log="before.log")
     before.wait_for("Scheduler started")
-    assert before.stop() == 0  # stopped before the fire time
+    assert before.stop(sig=signal.SIGINT) == 0  # Ctrl-C before the fire time
     assert not RUN_STARTED.search(before.output())
+    assert "SIGINT: finishing the current batch, then exiting" in before.output()
     time.sleep(max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds()) + 1.0)
 
     after = start_scheduler(config, log="after.log")  # started after it, within the grace
