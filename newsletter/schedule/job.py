@@ -1,8 +1,9 @@
 """What each fire runs: the same ``pipeline.run`` as ``newsletter run``, through the ledger.
 
 ``scheduled_run`` is referenced by name from the persistent job store, so its arguments are
-plain strings. It never raises for a failed day: the outcome is logged, recorded on the
-issue row and returned (the scheduler's listener schedules retries from it).
+plain strings. A failed day is an outcome, not an exception: it is logged, recorded on the
+issue row and returned (the scheduler's listener schedules retries from it). Only a config
+that no longer loads, or a bug, raises (APScheduler logs it; the issue row says so).
 """
 
 from __future__ import annotations
@@ -58,11 +59,12 @@ def scheduled_run(
     config_path: str, day: str | None = None, retry_until: str | None = None
 ) -> list[Outcome]:
     """One fire. ``day`` is set for retries and resumes; otherwise it is today in the
-    schedule's time zone (or, with local-time delivery, each due reader's own day)."""
+    schedule's time zone. With local-time delivery every fire (even a retry job left from
+    before the switch) sends only to the readers due now, each for their own day."""
     loaded = load_config(config_path)
     schedule = loaded.model.schedule
     now = dt.datetime.now(dt.UTC)
-    if day is None and schedule.local_time:
+    if schedule.local_time:
         return run_local_time(loaded, now)
     the_day = (
         dt.date.fromisoformat(day) if day else now.astimezone(ZoneInfo(schedule.timezone)).date()
@@ -142,17 +144,21 @@ def run_day(
         finish_run(engine, issue_id, counts)
     finally:
         engine.dispose()
+    _log_run(day, counts, report.count("sent"))
+    return Outcome(day, counts.status)
+
+
+def _log_run(day: dt.date, counts: RunCounts, sent: int) -> None:
     log.info(
         "run for %s %s: %d papers, %d sent, %d skipped, %d failed%s",
         day,
         counts.status,
         counts.papers,
-        report.count("sent"),
+        sent,
         counts.skipped,
         counts.failed,
         f" ({counts.detail})" if counts.detail else "",
     )
-    return Outcome(day, counts.status)
 
 
 def _run_pipeline(loaded: LoadedConfig, day: dt.date, only: frozenset[str] | None) -> RunReport:
