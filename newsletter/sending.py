@@ -7,7 +7,8 @@ gives exactly one copy per reader across crashes, and for the one window that re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -83,38 +84,50 @@ class Delivery:
     def _send(
         self, todo: dict[Segment, list[Subscriber]], in_doubt_too: bool, total: int
     ) -> list[DeliveryResult]:
+        """Batches go to the backend one at a time, on a worker thread, so that the next
+        batch's links are signed while the current one is with the provider. The worker
+        claims, sends and records each batch, so only one batch is ever claimed and unsent."""
         results: list[DeliveryResult] = []
-        size = max(1, self.backend.batch_size)
         stopped: DeliveryError | None = None
+        pending: tuple[list[Subscriber], Future[list[DeliveryResult]]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver") as worker:
+            for template, batch in self._batches(todo):
+                prepared = {} if stopped else {r.email: self.composer.recipient(r) for r in batch}
+                if pending is not None:
+                    stopped = _collect(*pending, results) or stopped
+                    pending = None
+                    self._report(len(results), total)
+                if stopped is not None:
+                    results += [_not_attempted(r.email, stopped) for r in batch]
+                    continue
+                future = worker.submit(self._send_batch, template, prepared, in_doubt_too)
+                pending = (batch, future)
+            if pending is not None:
+                _collect(*pending, results)
+        self._report(len(results), total)
+        return results
+
+    def _batches(
+        self, todo: dict[Segment, list[Subscriber]]
+    ) -> Iterator[tuple[OutgoingEmail, list[Subscriber]]]:
+        size = max(1, self.backend.batch_size)
         for topics, readers in todo.items():
             template = self.composer.segment_message(topics)
             assert template is not None  # segments without papers were skipped in _plan
             for start in range(0, len(readers), size):
-                batch = readers[start : start + size]
-                if stopped is not None:
-                    results += [_not_attempted(r.email, stopped) for r in batch]
-                    continue
-                try:
-                    results += self._send_batch(template, batch, in_doubt_too)
-                except DeliveryError as exc:  # nothing can be sent at all (bad key, ...)
-                    stopped = exc
-                    results += [_not_attempted(r.email, exc) for r in batch]
-                self._report(len(results), total)
-        return results
+                yield template, readers[start : start + size]
 
     def _send_batch(
-        self, template: OutgoingEmail, batch: Sequence[Subscriber], in_doubt_too: bool
+        self, template: OutgoingEmail, prepared: dict[str, Recipient], in_doubt_too: bool
     ) -> list[DeliveryResult]:
-        by_email = {reader.email: reader for reader in batch}
-        claimed = self.ledger.claim(list(by_email), in_doubt_too=in_doubt_too)
+        claimed = self.ledger.claim(list(prepared), in_doubt_too=in_doubt_too)
         lost = [  # another run claimed these between prepare and now: it sends them
-            DeliveryResult(e, "skipped", detail=ALREADY_SENT) for e in by_email if e not in claimed
+            DeliveryResult(e, "skipped", detail=ALREADY_SENT) for e in prepared if e not in claimed
         ]
         if not claimed:
             return lost
-        recipients = [self.composer.recipient(by_email[e]) for e in claimed]
         try:
-            answered = self.backend.send_segment(template, recipients)
+            answered = self.backend.send_segment(template, [prepared[e] for e in claimed])
         except DeliveryError as exc:
             self.ledger.record([DeliveryResult(e, "failed", detail=str(exc)) for e in claimed])
             raise
@@ -124,6 +137,18 @@ class Delivery:
     def _report(self, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(done, total)
+
+
+def _collect(
+    batch: list[Subscriber], future: Future[list[DeliveryResult]], results: list[DeliveryResult]
+) -> DeliveryError | None:
+    """Add a finished batch's results; answer the error that stops the run, if any."""
+    try:
+        results += future.result()
+    except DeliveryError as exc:  # nothing can be sent at all (bad key, server gone)
+        results += [_not_attempted(r.email, exc) for r in batch]
+        return exc
+    return None
 
 
 def _not_attempted(email: str, error: DeliveryError) -> DeliveryResult:

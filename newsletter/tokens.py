@@ -6,6 +6,11 @@ forged or tampered one is refused without revealing whether the address exists.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
 from typing import Literal
 from urllib.parse import quote
 
@@ -24,12 +29,26 @@ class TokenError(ValueError):
     """A token that is forged, tampered, expired or for another purpose."""
 
 
+SALT = "newsletter-links"
+
+
 class TokenSigner:
     def __init__(self, secret: str) -> None:
-        self._serializer = URLSafeTimedSerializer(secret, salt="newsletter-links")
+        self._serializer = URLSafeTimedSerializer(secret, salt=SALT)
+        # The same key itsdangerous derives ("django-concat": sha1(salt + "signer" + secret)),
+        # kept as a ready HMAC so that signing 200,000 links for a large list stays cheap.
+        key = hashlib.sha1(SALT.encode() + b"signer" + secret.encode()).digest()
+        self._mac = hmac.new(key, digestmod=hashlib.sha1)
 
     def sign(self, email: str, purpose: Purpose) -> str:
-        return self._serializer.dumps({"e": email, "p": purpose})
+        """What ``URLSafeTimedSerializer.dumps`` makes, minus its zlib attempt (which never
+        shortens a payload this small); ``verify`` (itsdangerous) reads it unchanged."""
+        payload = json.dumps({"e": email, "p": purpose}, ensure_ascii=False, separators=(",", ":"))
+        stamp = int(time.time()).to_bytes(8, "big").lstrip(b"\x00")
+        value = _b64(payload.encode()) + b"." + _b64(stamp)
+        mac = self._mac.copy()
+        mac.update(value)
+        return (value + b"." + _b64(mac.digest())).decode("ascii")
 
     def verify(self, token: str, purpose: Purpose) -> str:
         """The address the token was made for; ``TokenError`` otherwise."""
@@ -54,3 +73,7 @@ class TokenSigner:
             "unsubscribe_url": f"{base}/unsubscribe/{quote(self.sign(email, 'unsubscribe'))}",
             "preferences_url": f"{base}/preferences/{quote(self.sign(email, 'preferences'))}",
         }
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")

@@ -9,7 +9,13 @@ import sys
 import click
 
 from newsletter import __version__
-from newsletter.cli import commands_config, commands_preview, commands_run, commands_schedule
+from newsletter.cli import (
+    commands_config,
+    commands_preview,
+    commands_run,
+    commands_schedule,
+    commands_subscribers,
+)
 from newsletter.errors import NewsletterError
 
 
@@ -58,6 +64,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 commands_run.register(cli)
 commands_preview.register(cli)
 commands_config.register(cli)
+commands_subscribers.register(cli)
 commands_schedule.register(cli)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from newsletter.pipeline import RunReport
@@ -23,7 +24,8 @@ def delivery_progress() -> Iterator[ProgressCallback]:
     """A rich progress bar on a terminal; a log line every few seconds otherwise."""
     if sys.stderr.isatty():
         columns = ("Delivering", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, transient=True) as bar:
+        # On standard error, so the report on standard output stays clean when piped.
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("deliver", total=None)
 
             def on_terminal(done: int, total: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from newsletter.config.loader import Loc
@@ -32,4 +33,25 @@ def subscriber_topics_exist(config: NewsletterConfig) -> Iterable[tuple[Loc, str
                 )
 
 
-BUILTIN_CHECKS = [unique_topic_names, subscriber_topics_exist]
+def delivery_secrets_set(config: NewsletterConfig) -> Iterable[tuple[Loc, str]]:
+    """Secrets are checked when the config loads, not halfway through a send."""
+    options = config.delivery.options
+    names = [
+        key
+        for key in ("api_key_env", "username_env", "password_env")
+        if getattr(options, key, None)
+    ]
+    for key in names:
+        variable = getattr(options, key)
+        if not os.environ.get(variable):
+            yield (
+                ("delivery", "options", key),
+                f"environment variable {variable} is not set; export it before running "
+                f"(the {config.delivery.backend} backend needs it)",
+            )
+    smtp_pair = [getattr(options, k, None) for k in ("username_env", "password_env")]
+    if any(smtp_pair) and not all(smtp_pair):
+        yield (("delivery", "options"), "set both username_env and password_env, or neither")
+
+
+BUILTIN_CHECKS = [unique_topic_names, subscriber_topics_exist, delivery_secrets_set]

@@ -154,6 +154,8 @@ def _data_path(raw: Loc, data: Any) -> Loc:
         if present:
             path.append(part)
             current = _child(current, part)
+        elif isinstance(current, dict) and part in (current.get("type"), current.get("backend")):
+            continue  # the tag pydantic adds for a tagged union (delivery.backend), not a key
         elif isinstance(current, dict) and isinstance(part, str):
             path.append(part)  # an unknown or missing key: keep it, stop descending
             current = None

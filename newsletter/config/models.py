@@ -137,20 +137,33 @@ class NoOptions(Strict):
     pass
 
 
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
 class SmtpOptions(Strict):
+    """Credentials only through environment variables named here (checked at load time)."""
+
     host: str = "localhost"
     port: int = Field(default=25, ge=1, le=65535)
     security: Literal["none", "starttls", "tls"] = "starttls"
-    username_env: str | None = None
-    password_env: str | None = None
+    username_env: str | None = Field(default=None, pattern=ENV_NAME)
+    password_env: str | None = Field(default=None, pattern=ENV_NAME)
     timeout: float = Field(default=30.0, gt=0)
+    ca_file: str | None = None  # PEM bundle to trust instead of the system's (private relays)
 
 
 class SendGridOptions(Strict):
-    api_key_env: str = "SENDGRID_API_KEY"
+    """The API key only through the environment variable named here (checked at load time)."""
+
+    api_key_env: str = Field(default="SENDGRID_API_KEY", pattern=ENV_NAME)
     host: str = Field(default="https://api.sendgrid.com", pattern=HTTPS_OR_HTTP)
     sandbox_mode: bool = False
     timeout: float = Field(default=30.0, gt=0)
+    batch_size: int = Field(default=1000, ge=1, le=1000)  # readers per request
+    categories: list[str] = Field(default_factory=list, max_length=10)
+    max_retries: int = Field(default=5, ge=0, le=20)
+    backoff_seconds: float = Field(default=1.0, gt=0)
+    max_wait_seconds: float = Field(default=60.0, gt=0)
 
 
 class OutboxDelivery(Strict):

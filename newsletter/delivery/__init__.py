@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from newsletter.config import LoadedConfig
-from newsletter.config.models import ConsoleDelivery, MemoryDelivery, OutboxDelivery
+from newsletter.config.models import (
+    ConsoleDelivery,
+    MemoryDelivery,
+    OutboxDelivery,
+    SendGridDelivery,
+    SmtpDelivery,
+)
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.console import ConsoleBackend
 from newsletter.delivery.memory import MemoryBackend
@@ -14,7 +22,7 @@ __all__ = ["ConsoleBackend", "EmailBackend", "MemoryBackend", "OutboxBackend", "
 
 
 def get_backend(loaded: LoadedConfig) -> EmailBackend:
-    """The backend the config names, with its options."""
+    """The backend the config names, with its options (secrets read from the environment)."""
     config = loaded.model.delivery
     if isinstance(config, OutboxDelivery):
         return OutboxBackend(loaded.resolve_output(config.options.dir))
@@ -22,4 +30,39 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
         return ConsoleBackend()
     if isinstance(config, MemoryDelivery):
         return MemoryBackend()
-    raise ConfigError(f"delivery.backend: {config.backend!r} is not available yet")
+    if isinstance(config, SmtpDelivery):
+        from newsletter.delivery.smtp import SmtpBackend
+
+        o = config.options
+        return SmtpBackend(
+            o.host,
+            o.port,
+            security=o.security,
+            username=_secret(o.username_env),
+            password=_secret(o.password_env),
+            timeout=o.timeout,
+            ca_file=loaded.resolve_input(o.ca_file) if o.ca_file else None,
+        )
+    if isinstance(config, SendGridDelivery):
+        from newsletter.delivery.sendgrid import RetryPolicy, SendGridBackend
+
+        s = config.options
+        return SendGridBackend(
+            _secret(s.api_key_env) or "",
+            host=s.host,
+            timeout=s.timeout,
+            sandbox_mode=s.sandbox_mode,
+            categories=s.categories,
+            batch_size=s.batch_size,
+            retry=RetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
+        )
+    raise ConfigError(f"delivery.backend: {config.backend!r} is not available")
+
+
+def _secret(variable: str | None) -> str | None:
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if not value:  # the config check catches this at load time; the environment may change
+        raise ConfigError(f"delivery.options: environment variable {variable} is not set")
+    return value

@@ -20,6 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -131,10 +133,19 @@ def open_database(url: str) -> Engine:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(engine)
+        _add_ledger_claim_column(engine)
     except SQLAlchemyError as exc:
         safe = engine.url.render_as_string(hide_password=True) if "engine" in locals() else "?"
         raise StoreError(f"cannot open database {safe}: {exc.__class__.__name__}: {exc}") from exc
     return engine
+
+
+def _add_ledger_claim_column(engine: Engine) -> None:
+    """Databases made before the ledger had run tokens lack ``deliveries.claim``: add it."""
+    columns = {c["name"] for c in inspect(engine).get_columns("deliveries")}
+    if "claim" not in columns:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE deliveries ADD COLUMN claim VARCHAR(64)"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:

@@ -119,27 +119,34 @@ class Ledger:
         return sorted(claimed, key=order.__getitem__)
 
     def record(self, results: Sequence[DeliveryResult]) -> None:
-        """Write what the backend answered, in one commit; only rows this run claimed."""
-        params = [_record_params(result) for result in results if result.status != "skipped"]
-        if not params:
+        """Write what the backend answered, in one commit; only rows this run claimed.
+
+        Results sharing an outcome (a SendGrid request: same status and message id) are
+        written by one UPDATE per chunk, not one per reader."""
+        groups: dict[tuple[str, str | None, str | None], list[str]] = {}
+        for result in results:
+            if result.status != "skipped":
+                groups.setdefault(_outcome(result), []).append(result.recipient)
+        if not groups:
             return
-        statement = (
-            update(_table)
-            .where(
-                _table.c.issue_id == self.issue_id,
-                _table.c.email == bindparam("b_email"),
-                _table.c.claim.like(f"{self.token}.%"),
-            )
-            .values(
-                status=bindparam("b_status"),
-                provider_id=bindparam("b_provider_id"),
-                detail=bindparam("b_detail"),
-                claim=None,
-                updated_at=utcnow(),
-            )
-        )
         with self.engine.begin() as connection:
-            connection.execute(statement, params)
+            for (status, provider_id, detail), emails in groups.items():
+                for chunk in _chunks(emails):
+                    connection.execute(
+                        update(_table)
+                        .where(
+                            _table.c.issue_id == self.issue_id,
+                            _table.c.email.in_(chunk),
+                            _table.c.claim.like(f"{self.token}.%"),
+                        )
+                        .values(
+                            status=status,
+                            provider_id=provider_id,
+                            detail=detail,
+                            claim=None,
+                            updated_at=utcnow(),
+                        )
+                    )
 
     def reset_for_resend(self) -> int:
         """``--resend``: every row of this issue becomes pending again (the previous provider
@@ -158,13 +165,9 @@ class Ledger:
         return len(rows)
 
 
-def _record_params(result: DeliveryResult) -> dict[str, Any]:
-    return {
-        "b_email": result.recipient,
-        "b_status": SENT if result.status == "sent" else FAILED,
-        "b_provider_id": (result.provider_id or "")[:500] or None,
-        "b_detail": result.detail or None,
-    }
+def _outcome(result: DeliveryResult) -> tuple[str, str | None, str | None]:
+    status = SENT if result.status == "sent" else FAILED
+    return status, (result.provider_id or "")[:500] or None, result.detail or None
 
 
 def _insert_ignoring_duplicates(connection: Connection) -> Any:

@@ -119,3 +119,25 @@ def test_resend_makes_every_row_pending_again(any_engine: Engine) -> None:
     with any_engine.connect() as connection:
         row = connection.execute(IssueRow.__table__.select()).one()
     assert row.status == "sent" and row.sent == 5 and row.finished_at is not None
+
+
+def test_a_database_from_before_run_tokens_gets_the_claim_column(tmp_path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from newsletter.store import open_database
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with create_engine(url).begin() as connection:  # the walking skeleton's table
+        connection.execute(
+            text(
+                "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, issue_id INTEGER, "
+                "email VARCHAR(320), status VARCHAR(20), provider_id VARCHAR(500), "
+                "detail TEXT, attempts INTEGER, updated_at DATETIME, "
+                "CONSTRAINT uq_delivery_once UNIQUE (issue_id, email))"
+            )
+        )
+    engine = open_database(url)
+    issue = get_or_create_issue(engine, "Daily Papers", DAY)
+    ledger = Ledger(engine, issue)
+    ledger.prepare(["ada@example.org"])
+    assert ledger.claim(["ada@example.org"]) == ["ada@example.org"]

@@ -1,0 +1,153 @@
+"""``smtp`` backend: smtplib, plain / STARTTLS / implicit TLS, one connection per run.
+
+Like Django's SMTP backend, ``send_messages`` closes only a connection it opened itself, so
+the pipeline (which opens the backend once) reuses one connection for the whole run. A
+dropped connection is reopened and the message tried once more. A refused recipient fails
+that recipient only; a refused login or sender stops the run with a ``DeliveryError``.
+
+``batch_size`` is 1: the ledger records every message as soon as the server answers 250,
+so after a crash at most one message is in doubt. A connection dropped after the final
+``.`` but before the server's reply is the one case where the retry can duplicate.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import smtplib
+import ssl
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from newsletter.delivery.base import EmailBackend
+from newsletter.delivery.message import build_mime
+from newsletter.errors import DeliveryError
+from newsletter.models import DeliveryResult, OutgoingEmail
+
+Security = Literal["none", "starttls", "tls"]
+
+
+class SmtpBackend(EmailBackend):
+    name = "smtp"
+    batch_size = 1
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        security: Security = "starttls",
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        ca_file: Path | None = None,
+    ) -> None:
+        self.host, self.port, self.security = host, port, security
+        self.timeout = timeout
+        self.ca_file = ca_file
+        self.connections_opened = 0  # for tests and benches: proves the connection is reused
+        self._username, self._password = username, password
+        self._connection: smtplib.SMTP | None = None
+
+    @property
+    def destination(self) -> str:
+        return f"SMTP {self.host}:{self.port} ({self.security})"
+
+    def open(self) -> None:
+        if self._connection is None:
+            self._connection = self._connect()
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.close()  # the server is gone already; nothing left to release
+
+    def send_messages(self, messages: Sequence[OutgoingEmail]) -> list[DeliveryResult]:
+        opened_here = self._connection is None
+        self.open()
+        try:
+            return [self._send_one(message) for message in messages]
+        finally:
+            if opened_here:
+                self.close()
+
+    def _send_one(self, message: OutgoingEmail) -> DeliveryResult:
+        mime = build_mime(message)
+        sender = email.utils.parseaddr(message.sender)[1]
+        for attempt in (1, 2):
+            try:
+                assert self._connection is not None
+                self._connection.send_message(mime, from_addr=sender, to_addrs=[message.to])
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, text = exc.recipients.get(message.to, (0, b"refused"))
+                return DeliveryResult(message.to, "failed", detail=_reply(code, text))
+            except smtplib.SMTPSenderRefused as exc:
+                raise DeliveryError(
+                    f"{self.destination} refused the sender {sender}: "
+                    f"{_reply(exc.smtp_code, exc.smtp_error)}; check newsletter.sender"
+                ) from None
+            except smtplib.SMTPResponseException as exc:  # the message itself was refused
+                detail = _reply(exc.smtp_code, exc.smtp_error)
+                return DeliveryResult(message.to, "failed", detail=detail)
+            except smtplib.SMTPServerDisconnected as exc:
+                if attempt == 2:
+                    return self._dropped_twice(message, exc)
+            except smtplib.SMTPException as exc:  # e.g. an address the server cannot take
+                return DeliveryResult(message.to, "failed", detail=f"{type(exc).__name__}: {exc}")
+            except OSError as exc:  # reset, timeout, TLS failure: the connection is gone
+                if attempt == 2:
+                    return self._dropped_twice(message, exc)
+            else:
+                return DeliveryResult(message.to, "sent", provider_id=message.message_id)
+            self.close()
+            self.open()  # raises DeliveryError if the server is gone for good
+        raise AssertionError("unreachable")
+
+    def _dropped_twice(self, message: OutgoingEmail, exc: BaseException) -> DeliveryResult:
+        self.close()
+        detail = f"{self.destination} dropped the connection twice: {exc}"
+        return DeliveryResult(message.to, "failed", detail=detail)
+
+    def _connect(self) -> smtplib.SMTP:
+        connection = None
+        try:
+            connection = self._dial()
+            if self._username and self._password:
+                connection.login(self._username, self._password)
+        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+            if connection is not None:
+                connection.close()
+            raise self._connect_error(exc) from None
+        self.connections_opened += 1
+        return connection
+
+    def _connect_error(self, exc: BaseException) -> DeliveryError:
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return DeliveryError(
+                f"{self.destination} refused the login for {self._username!r}: "
+                f"{_reply(exc.smtp_code, exc.smtp_error)}; check the credentials' "
+                "environment variables"
+            )
+        return DeliveryError(
+            f"cannot connect to {self.destination}: {type(exc).__name__}: {exc}; check "
+            "delivery.options host, port and security"
+        )
+
+    def _dial(self) -> smtplib.SMTP:
+        context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+        if self.security == "tls":
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.security == "starttls":
+            connection.starttls(context=context)
+            connection.ehlo()
+        return connection
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(message.split())}".strip()

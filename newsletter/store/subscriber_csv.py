@@ -1,0 +1,122 @@
+"""Subscribers from and to CSV: ``email`` plus optional ``name`` and ``topics`` (``;``-separated).
+
+Import checks every row, reports each bad one with its line number, and stores the rest in
+a few bulk statements (100,000 rows take seconds). Export writes what import reads, plus
+``status`` and ``created_at`` (which import ignores, so an export can be imported again
+without re-activating anyone).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from newsletter.errors import NewsletterError
+from newsletter.store.db import SubscriberRow
+from newsletter.store.subscribers import (
+    InvalidEmailError,
+    SubscriberInput,
+    normalize_email,
+    upsert_many,
+)
+
+COLUMNS = ("email", "name", "topics")
+EXPORT_ONLY = ("status", "created_at")
+
+
+class CsvFormatError(NewsletterError):
+    """The CSV file cannot be read at all (missing file, no ``email`` column, unknown columns)."""
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    problems: list[str] = field(default_factory=list)  # "file.csv:17: why"
+
+
+def import_csv(engine: Engine, path: Path, known_topics: Sequence[str] | None) -> ImportReport:
+    """Import readers from ``path``; rows with a bad address or unknown topic are reported
+    and skipped, the others are added (or updated: name, topics; never status)."""
+    report = ImportReport()
+    entries: list[SubscriberInput] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            _check_header(path, reader.fieldnames)
+            for row in reader:
+                entry = _parse_row(row, known_topics, f"{path}:{reader.line_num}", report)
+                if entry is not None:
+                    entries.append(entry)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CsvFormatError(f"cannot read {path}: {exc}") from exc
+    report.added, report.updated = upsert_many(engine, entries, origin="csv")
+    return report
+
+
+def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
+    columns = [c.strip().lower() for c in fieldnames or []]
+    if "email" not in columns:
+        raise CsvFormatError(
+            f"{path}:1: the header row needs an 'email' column (optional: name, topics); "
+            f"found: {', '.join(columns) or 'nothing'}"
+        )
+    unknown = [c for c in columns if c not in COLUMNS + EXPORT_ONLY]
+    if unknown:
+        raise CsvFormatError(
+            f"{path}:1: unknown column {', '.join(map(repr, unknown))} "
+            f"(allowed: {', '.join(COLUMNS)})"
+        )
+
+
+def _parse_row(
+    row: dict[str | None, str | list[str] | None],
+    known_topics: Sequence[str] | None,
+    where: str,
+    report: ImportReport,
+) -> SubscriberInput | None:
+    values = {str(k).strip().lower(): v for k, v in row.items() if isinstance(v, str)}
+    try:
+        address = normalize_email(values.get("email") or "")
+    except InvalidEmailError as exc:
+        report.problems.append(f"{where}: {exc}")
+        return None
+    topics = _topics(values.get("topics"))
+    unknown = [t for t in topics or () if known_topics is not None and t not in known_topics]
+    if unknown:
+        allowed = ", ".join(known_topics or [])
+        report.problems.append(f"{where}: unknown topic {unknown[0]!r} (topics are: {allowed})")
+        return None
+    name = (values.get("name") or "").strip() or None
+    return SubscriberInput(email=address, name=name, topics=topics)
+
+
+def _topics(cell: str | None) -> tuple[str, ...] | None:
+    """``None`` when the column is absent or empty (keep / every topic)."""
+    if not cell or not cell.strip():
+        return None
+    return tuple(sorted({t.strip() for t in cell.split(";") if t.strip()}))
+
+
+def export_csv(engine: Engine, stream: TextIO) -> int:
+    """Write every reader as CSV; answers how many."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(COLUMNS + EXPORT_ONLY)
+    table = SubscriberRow.__table__
+    query = select(
+        table.c.email, table.c.name, table.c.topics, table.c.status, table.c.created_at
+    ).order_by(table.c.id)
+    count = 0
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            topics = ";".join(row.topics or [])
+            created = row.created_at.isoformat() if row.created_at else ""
+            writer.writerow([row.email, row.name or "", topics, row.status, created])
+            count += 1
+    return count

@@ -1,0 +1,164 @@
+"""Crash tests: ``newsletter run`` in a subprocess is SIGKILLed at exact points, then run
+again; every reader must end with exactly one message.
+
+The servers in this process kill the client at the two points that matter:
+*in flight* (the provider has the request but has not accepted it) and *accepted but not
+recorded* (the provider accepted; the client dies before its ledger commit). The outbox,
+which is idempotent by file name, is killed after a number of files exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import load_config
+from newsletter.store import open_database
+from newsletter.store.issues import get_or_create_issue
+from newsletter.store.ledger import Ledger
+from newsletter.store.subscribers import SubscriberInput, upsert_many
+from tests.delivery.conftest import API_KEY, SmtpSink, start_smtp
+from tests.delivery.test_run_delivery import DAY, write_config
+
+READERS = 200
+BATCH = 20  # SendGrid readers per request: 10 requests
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRASH_KEY", API_KEY)  # the config check runs here too
+
+
+class Client:
+    """``python -m newsletter run`` as a subprocess that a server hook can SIGKILL."""
+
+    def __init__(self, config: Path, env: dict[str, str]) -> None:
+        self.config, self.env = config, env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.killed = False
+
+    def run(self, *extra: str) -> int:
+        command = [sys.executable, "-m", "newsletter", "run", "--config", str(self.config)]
+        self.process = subprocess.Popen(
+            [*command, "--date", DAY, *extra],
+            env=self.env,
+            cwd=self.config.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        return self.process.wait(timeout=120)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.killed = True
+        os.kill(self.process.pid, signal.SIGKILL)
+
+
+def prepare(folder: Path, delivery: dict, subprocess_env: dict[str, str]) -> Client:
+    config = write_config(folder, delivery, subscribers=[])
+    engine = open_database(load_config(config).model.database.url)
+    entries = [SubscriberInput(f"reader{i:03d}@example.org") for i in range(READERS)]
+    upsert_many(engine, entries, origin="csv")
+    engine.dispose()
+    return Client(config, {**subprocess_env, "CRASH_KEY": API_KEY, "NEWSLETTER_SECRET": "s"})
+
+
+def ledger_counts(config: Path) -> Counter[str]:
+    loaded = load_config(config)
+    engine = open_database(loaded.model.database.url)
+    issue = get_or_create_issue(engine, loaded.model.newsletter.name, dt.date.fromisoformat(DAY))
+    counts = Ledger(engine, issue).counts()
+    engine.dispose()
+    return counts
+
+
+EVERYONE = Counter({f"reader{i:03d}@example.org": 1 for i in range(READERS)})
+
+
+@pytest.mark.parametrize("kill_at", [1, 5, 10])
+def test_sendgrid_killed_after_acceptance_rerun_sends_each_exactly_once(
+    workdir: Path, sendgrid_server, subprocess_env, kill_at: int
+) -> None:
+    options = {"api_key_env": "CRASH_KEY", "host": sendgrid_server.url, "batch_size": BATCH}
+    client = prepare(workdir, {"backend": "sendgrid", "options": options}, subprocess_env)
+    sendgrid_server.after_accept = lambda n: client.kill() if n == kill_at else None
+    assert client.run() == -signal.SIGKILL
+    assert len(sendgrid_server.delivered()) == BATCH * kill_at  # the killed one was accepted
+
+    sendgrid_server.after_accept = None
+    assert client.run() == 1  # finishes the rest, reports the batch in doubt, sends it nothing
+    assert Counter(sendgrid_server.delivered()) == EVERYONE
+    assert ledger_counts(client.config) == {"sent": READERS - BATCH, "sending": BATCH}
+
+
+@pytest.mark.parametrize("kill_at", [1, 7])
+def test_sendgrid_killed_in_flight_in_doubt_readers_are_sent_once_when_asked(
+    workdir: Path, sendgrid_server, subprocess_env, kill_at: int
+) -> None:
+    options = {"api_key_env": "CRASH_KEY", "host": sendgrid_server.url, "batch_size": BATCH}
+    client = prepare(workdir, {"backend": "sendgrid", "options": options}, subprocess_env)
+
+    def kill_and_drop(number: int) -> bool:
+        if number != kill_at:
+            return False
+        client.kill()
+        return True
+
+    sendgrid_server.before_accept = kill_and_drop
+    assert client.run() == -signal.SIGKILL
+    sendgrid_server.before_accept = None
+    assert client.run() == 1  # the batch in flight is in doubt: never sent twice by default
+    assert len(sendgrid_server.delivered()) == READERS - BATCH
+    assert client.run("--retry-in-doubt") == 0  # the operator checked: they never arrived
+    assert Counter(sendgrid_server.delivered()) == EVERYONE
+    assert ledger_counts(client.config) == {"sent": READERS}
+
+
+@pytest.mark.parametrize("kill_at", [1, 100])
+def test_smtp_killed_after_the_server_kept_a_message(
+    workdir: Path, subprocess_env, kill_at: int
+) -> None:
+    sink = SmtpSink()
+    controller, port = start_smtp(sink)
+    try:
+        options = {"host": "127.0.0.1", "port": port, "security": "none"}
+        client = prepare(workdir, {"backend": "smtp", "options": options}, subprocess_env)
+        sink.on_data = lambda n: client.kill() if n == kill_at else None
+        assert client.run() == -signal.SIGKILL
+        sink.on_data = None
+        assert client.run() == 1  # the one message in doubt is reported, not sent again
+    finally:
+        controller.stop()
+    assert Counter(sink.recipients()) == EVERYONE
+    assert ledger_counts(client.config) == {"sent": READERS - 1, "sending": 1}
+
+
+@pytest.mark.parametrize("files_before_kill", [1, 80, 199])
+def test_outbox_killed_anywhere_rerun_leaves_exactly_one_file_each(
+    workdir: Path, subprocess_env, files_before_kill: int
+) -> None:
+    client = prepare(workdir, {"backend": "outbox", "options": {"dir": "outbox"}}, subprocess_env)
+    command = [sys.executable, "-m", "newsletter", "run", "--config", str(client.config)]
+    process = subprocess.Popen(
+        [*command, "--date", DAY], env=client.env, cwd=workdir,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(list(workdir.glob("outbox/*/*.eml"))) < files_before_kill:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert client.run() == 0  # in-doubt rows are simply written again: same file name
+    files = sorted(p.name for p in workdir.glob("outbox/*/*"))
+    assert files == sorted(f"{address}.eml" for address in EVERYONE)  # no .tmp left over
+    assert ledger_counts(client.config) == {"sent": READERS}
