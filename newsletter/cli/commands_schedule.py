@@ -6,24 +6,29 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import click
+from sqlalchemy.engine import Engine
 
-from newsletter.cli.options import config_option
-from newsletter.config import LoadedConfig, load_config
+from newsletter.cli.options import F, config_option
+from newsletter.config import load_config
 from newsletter.config.models import ScheduleConfig
 from newsletter.schedule.triggers import build_trigger, next_fire_times
 from newsletter.store import open_database
 from newsletter.store.runs import RunRecord, recent_runs
 
 
+def instance_option(func: F) -> F:
+    return click.option(
+        "--instance",
+        envvar="NEWSLETTER_INSTANCE",
+        default=None,
+        help="Name of this scheduler when several hosts share the database (its own job "
+        "table; default: $NEWSLETTER_INSTANCE, else the single shared name).",
+    )(func)
+
+
 @click.command(epilog="Example: newsletter schedule --config config/newsletter.yaml")
 @config_option
-@click.option(
-    "--instance",
-    envvar="NEWSLETTER_INSTANCE",
-    default=None,
-    help="Name of this scheduler when several hosts share the database (its own job table; "
-    "default: $NEWSLETTER_INSTANCE, else one shared name).",
-)
+@instance_option
 def schedule(config_path: str | None, instance: str | None) -> None:
     """Run the daily job in the foreground (APScheduler) until SIGTERM or Ctrl-C.
 
@@ -41,19 +46,40 @@ def schedule(config_path: str | None, instance: str | None) -> None:
 
 @click.command(epilog="Example: newsletter status --runs 14")
 @config_option
+@instance_option
 @click.option("--runs", "limit", default=10, show_default=True, help="How many past runs.")
 @click.option("--next", "count", default=3, show_default=True, help="How many fire times.")
-def status(config_path: str | None, limit: int, count: int) -> None:
-    """Show the next fire times and the last runs with their counts and outcome."""
+def status(config_path: str | None, instance: str | None, limit: int, count: int) -> None:
+    """Show the next fire times, jobs waiting in the job store (retries, a missed fire
+    to catch up) and the last runs with their counts and outcome."""
+    from newsletter.schedule.scheduler import DAILY_JOB, jobs_table, stored_jobs
+
     loaded = load_config(config_path)
     config = loaded.model.schedule
     click.echo(describe(config))
     zone = ZoneInfo(config.timezone)
+    now = dt.datetime.now(zone)
     click.echo("Next fire times:")
-    for fire in next_fire_times(build_trigger(config), dt.datetime.now(zone), count):
-        local = fire.astimezone(zone)
-        click.echo(f"  {local:%a %Y-%m-%d %H:%M:%S %Z}  ({fire.astimezone(dt.UTC):%H:%M} UTC)")
-    _show_runs(loaded, limit)
+    for fire in next_fire_times(build_trigger(config), now, count):
+        click.echo(f"  {_when(fire, zone)}")
+    engine = open_database(loaded.model.database.url)
+    try:
+        table = jobs_table(instance)
+        waiting = [
+            (i, t) for i, t in stored_jobs(engine, table) if i != DAILY_JOB or (t and t < now)
+        ]
+        if waiting:
+            click.echo(f"Waiting in the job store ({table}):")
+            for job_id, when in waiting:
+                click.echo(f"  {job_id}: {_when(when, zone) if when else 'paused'}")
+        _show_runs(engine, loaded.model.newsletter.name, limit)
+    finally:
+        engine.dispose()
+
+
+def _when(instant: dt.datetime, zone: ZoneInfo) -> str:
+    local = instant.astimezone(zone)
+    return f"{local:%a %Y-%m-%d %H:%M:%S %Z}  ({instant.astimezone(dt.UTC):%H:%M} UTC)"
 
 
 def describe(config: ScheduleConfig) -> str:
@@ -77,12 +103,8 @@ HEADER = (
 )
 
 
-def _show_runs(loaded: LoadedConfig, limit: int) -> None:
-    engine = open_database(loaded.model.database.url)
-    try:
-        runs = recent_runs(engine, loaded.model.newsletter.name, limit)
-    finally:
-        engine.dispose()
+def _show_runs(engine: Engine, newsletter: str, limit: int) -> None:
+    runs = recent_runs(engine, newsletter, limit)
     if not runs:
         click.echo("Last runs: none yet")
         return

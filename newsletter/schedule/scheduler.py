@@ -87,8 +87,23 @@ def stored_job(
     if row is None:
         return None
     state = pickle.loads(row.job_state)  # our own table, written by APScheduler
-    when = dt.datetime.fromtimestamp(row.next_run_time, dt.UTC) if row.next_run_time else None
-    return when, state["trigger"]
+    return _instant(row.next_run_time), state["trigger"]
+
+
+def stored_jobs(engine: Engine, table_name: str) -> list[tuple[str, dt.datetime | None]]:
+    """(id, next run time) of every job in this instance's job store, soonest first."""
+    try:
+        table = Table(table_name, MetaData(), autoload_with=engine)
+    except SQLAlchemyError:
+        return []
+    query = select(table.c.id, table.c.next_run_time).order_by(table.c.next_run_time)
+    with engine.connect() as connection:
+        return [(row.id, _instant(row.next_run_time)) for row in connection.execute(query)]
+
+
+def _instant(timestamp: float | None) -> dt.datetime | None:
+    """APScheduler stores fire times as UTC timestamps; ``None`` is a paused job."""
+    return None if timestamp is None else dt.datetime.fromtimestamp(timestamp, dt.UTC)
 
 
 def add_daily_job(

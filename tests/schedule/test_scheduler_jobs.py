@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from click.testing import Result
 from sqlalchemy import MetaData, Table, update
 from sqlalchemy.engine import Engine
 
@@ -77,7 +78,10 @@ def start_and_stop(loaded: LoadedConfig, engine: Engine, table: str) -> None:
 
 
 def test_stored_fire_time_is_kept_while_the_trigger_is_unchanged(
-    write_config: WriteConfig, db_url: str, engine_for: Callable[[str], Engine]
+    write_config: WriteConfig,
+    db_url: str,
+    engine_for: Callable[[str], Engine],
+    run_cli: Callable[..., Result],
 ) -> None:
     engine = engine_for(db_url)
     table = jobs_table("host_a")
@@ -90,7 +94,11 @@ def test_stored_fire_time_is_kept_while_the_trigger_is_unchanged(
     # Pretend the scheduler was stopped across its fire time: a restart keeps that time...
     missed = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=3)
     set_next_run_time(engine, table, missed)
-    loaded = load_config(write_config(db=db_url, schedule={"at": "07:00"}))
+    config = write_config(db=db_url, schedule={"at": "07:00"})
+    status = run_cli("status", "--config", str(config), "--instance", "host_a").output
+    assert "Waiting in the job store (newsletter_jobs_host_a):" in status
+    assert f"  daily: {missed:%a %Y-%m-%d %H:%M:%S} UTC" in status  # the catch-up to come
+    loaded = load_config(config)
     scheduler = build_scheduler(loaded, engine, table)
     add_daily_job(scheduler, engine, table, loaded)
     (job,) = scheduler.get_jobs()
