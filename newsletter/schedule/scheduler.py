@@ -131,15 +131,21 @@ def _same_trigger(old: BaseTrigger, new: BaseTrigger) -> bool:
     return repr(old) == repr(new)
 
 
-def add_resume_jobs(scheduler: BlockingScheduler, engine: Engine, loaded: LoadedConfig) -> None:
-    """Days a shutdown interrupted get a one-off run now (local-time mode resumes by itself
-    at its next check)."""
+def add_resume_jobs(
+    scheduler: BlockingScheduler, engine: Engine, table: str, loaded: LoadedConfig
+) -> None:
+    """Today's or yesterday's issue left unfinished (a shutdown, a kill, a retry that was
+    never stored) gets a one-off run now; the ledger makes it send only what is missing.
+    Local-time mode needs none: its next check picks up whoever is still due."""
     config = loaded.model
     if config.schedule.local_time:
         return
     today = dt.datetime.now(ZoneInfo(config.schedule.timezone)).date()
+    stored = {job_id for job_id, _ in stored_jobs(engine, table)}
     for day in unfinished_days(engine, config.newsletter.name, today - dt.timedelta(days=1)):
-        log.info("resuming the interrupted run for %s", day)
+        if f"retry-{day}" in stored:
+            continue  # its retry job is waiting in the store already
+        log.info("resuming the unfinished run for %s", day)
         scheduler.add_job(
             scheduled_run,
             "date",
@@ -219,7 +225,7 @@ def serve(loaded: LoadedConfig, instance: str | None = None) -> None:
     engine = open_shared_database(loaded.model.database.url)
     scheduler = build_scheduler(loaded, engine, table)
     add_daily_job(scheduler, engine, table, loaded)
-    add_resume_jobs(scheduler, engine, loaded)
+    add_resume_jobs(scheduler, engine, table, loaded)
     scheduler.add_listener(
         _listener(scheduler, loaded), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
     )

@@ -19,10 +19,11 @@ from newsletter.store.issues import get_or_create_issue
 from newsletter.store.ledger import SENDING
 from newsletter.store.ledger import SENT as LEDGER_SENT
 
-# Statuses a run leaves behind. "interrupted" and "retrying" mean: more to do for that day.
+# Statuses a run leaves behind. Unfinished: a shutdown interrupted it, it waits for a retry,
+# or it still says "running" because its process was killed (or is running elsewhere).
 RUNNING, SENT, PARTIAL, EMPTY, FAILED = "running", "sent", "partial", "empty", "failed"
 INTERRUPTED, RETRYING = "interrupted", "retrying"
-UNFINISHED = (INTERRUPTED, RETRYING)
+UNFINISHED = (INTERRUPTED, RETRYING, RUNNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +136,11 @@ def get_run(engine: Engine, newsletter: str, day: dt.date) -> RunRecord | None:
 
 
 def unfinished_days(engine: Engine, newsletter: str, since: dt.date) -> list[dt.date]:
-    """Days since ``since`` whose last run was interrupted by a shutdown."""
+    """Days since ``since`` whose last run did not finish (see ``UNFINISHED``)."""
     query = select(IssueRow.date).where(
         IssueRow.newsletter == newsletter,
         IssueRow.date >= since,
-        IssueRow.status == INTERRUPTED,
+        IssueRow.status.in_(UNFINISHED),
     )
     with Session(engine) as session:
         return sorted(session.scalars(query))

@@ -53,13 +53,18 @@ def test_interrupted_day_is_resumed_at_start(
     loaded = load_config(write_config(db=db_url))
     engine = engine_for(db_url)
     today = dt.datetime.now(dt.UTC).date()
+    yesterday = today - dt.timedelta(days=1)
     finish_run(engine, begin_run(engine, "Daily Papers", today), RunCounts(INTERRUPTED))
+    begin_run(engine, "Daily Papers", yesterday)  # still "running": its process was killed
     old = today - dt.timedelta(days=5)  # too old to resume: that issue is stale
     finish_run(engine, begin_run(engine, "Daily Papers", old), RunCounts(INTERRUPTED))
+    done = today - dt.timedelta(days=2)
+    finish_run(engine, begin_run(engine, "Daily Papers", done), RunCounts("sent"))
     scheduler = build_scheduler(loaded, engine, jobs_table(None))
-    add_resume_jobs(scheduler, engine, loaded)
-    assert [(j.id, j.kwargs["day"]) for j in scheduler.get_jobs()] == [
-        (f"resume-{today}", today.isoformat())
+    add_resume_jobs(scheduler, engine, jobs_table(None), loaded)
+    assert sorted((j.id, j.kwargs["day"]) for j in scheduler.get_jobs()) == [
+        (f"resume-{yesterday}", yesterday.isoformat()),
+        (f"resume-{today}", today.isoformat()),
     ]
 
 
