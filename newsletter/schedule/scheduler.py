@@ -235,4 +235,5 @@ def serve(loaded: LoadedConfig, instance: str | None = None) -> None:
     log.info("scheduler started; stop with SIGTERM or Ctrl-C")
     scheduler.start()
     done.wait()
+    engine.dispose()
     log.info("scheduler stopped")
