@@ -23,7 +23,13 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_START,
+    JobEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -187,7 +193,12 @@ def _schedule_retry(scheduler: BlockingScheduler, loaded: LoadedConfig, outcome:
 
 
 def _install_signals(scheduler: BlockingScheduler, done: threading.Event) -> None:
+    started = threading.Event()
+    scheduler.add_listener(lambda _event: started.set(), EVENT_SCHEDULER_START)
+
     def shutdown() -> None:
+        # A signal during start-up must wait for it: start() would overwrite "stopped".
+        started.wait()
         try:
             scheduler.shutdown(wait=True)  # waits for the running fire to finish its batch
         finally:
@@ -199,7 +210,7 @@ def _install_signals(scheduler: BlockingScheduler, done: threading.Event) -> Non
         STOP.set()
         log.info("%s: finishing the current batch, then exiting", signal.Signals(signum).name)
         # Not in the handler itself: shutting down waits for the worker thread.
-        threading.Thread(target=shutdown, name="shutdown").start()
+        threading.Thread(target=shutdown, name="shutdown", daemon=True).start()
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from apscheduler.schedulers.base import STATE_RUNNING
 from click.testing import Result
 from sqlalchemy import MetaData, Table, update
 from sqlalchemy.engine import Engine
@@ -72,14 +73,19 @@ def start_and_stop(loaded: LoadedConfig, engine: Engine, table: str) -> None:
     """Add the daily job and run the scheduler just long enough to store it."""
     scheduler = build_scheduler(loaded, engine, table)
     add_daily_job(scheduler, engine, table, loaded)
-    thread = threading.Thread(target=scheduler.start)  # blocks its own thread only
+    # start() blocks its own thread only; daemon, so a failure here cannot hang pytest's exit.
+    thread = threading.Thread(target=scheduler.start, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
-    while stored_job(engine, table, DAILY_JOB) is None:
+    # Wait for "running", not just for the stored row: shutting down before start() has set
+    # its state would be overwritten by it, and the scheduler would never stop.
+    while scheduler.state != STATE_RUNNING:
         assert time.monotonic() < deadline
         time.sleep(0.02)
     scheduler.shutdown()
     thread.join(10)
+    assert not thread.is_alive()
+    assert stored_job(engine, table, DAILY_JOB) is not None
 
 
 def test_stored_fire_time_is_kept_while_the_trigger_is_unchanged(

@@ -171,3 +171,12 @@ def test_sigterm_mid_send_finishes_the_batch_exits_0_and_loses_nothing(
     assert sorted(sent_first + sent_second) == everyone  # nobody lost, nobody twice
     record = get_run(engine, "Daily Papers", when.date())
     assert record is not None and (record.status, record.sent) == ("sent", 40)
+
+
+def test_sigterm_during_start_up_still_exits_0(
+    write_config: WriteConfig, db_url: str, start_scheduler: StartScheduler
+) -> None:
+    scheduler = start_scheduler(write_config(db=db_url, schedule={"at": "07:00"}))
+    scheduler.wait_for("scheduler started; stop with SIGTERM")  # logged just before start()
+    assert scheduler.stop(timeout=10) == 0
+    assert "scheduler stopped" in scheduler.output()
