@@ -133,11 +133,16 @@ def collect_and_group(
     options = options or CollectOptions()
     collection = collect_day(loaded, day, options)
     config = loaded.model
-    if not options.include_seen and collection.papers:
+    if config.collect.skip_seen and not options.include_seen and collection.papers:
         engine = open_database(config.database.url)
-        window = config.collect.seen_window_days
-        fresh, seen = filter_unsent(engine, config.newsletter.name, collection.papers, day, window)
-        collection.papers, collection.seen = fresh, seen
+        try:
+            window = config.collect.seen_window_days
+            name = config.newsletter.name
+            collection.papers, collection.seen = filter_unsent(
+                engine, name, collection.papers, day, window
+            )
+        finally:
+            engine.dispose()
     sections = group_by_topic(collection.papers, config.topics, config.grouping)
     return collection, Issue(newsletter=config.newsletter.name, date=day, sections=sections)
 
@@ -244,7 +249,11 @@ def _list_id(name: str, sender: str) -> str:
 
 
 def make_signer(loaded: LoadedConfig) -> TokenSigner:
-    return TokenSigner(signing_secret(open_database(loaded.model.database.url)))
+    engine = open_database(loaded.model.database.url)
+    try:
+        return TokenSigner(signing_secret(engine))
+    finally:
+        engine.dispose()
 
 
 def run(
@@ -256,9 +265,11 @@ def run(
     resend: bool = False,
     retry_in_doubt: bool = False,
     progress: Progress | None = None,
+    only: frozenset[str] | None = None,
 ) -> RunReport:
     """The main job for one day. A rerun of the same day sends only to readers who have not
-    had the issue (the ledger decides); ``resend`` deliberately sends everyone a new copy."""
+    had the issue (the ledger decides); ``resend`` deliberately sends everyone a new copy.
+    ``only`` narrows the run to these addresses (local-time delivery)."""
     started = time.perf_counter()
     day = resolve_day(loaded, day)
     collection, issue = collect_and_group(loaded, day, options)
@@ -272,11 +283,22 @@ def run(
         issue = notice_issue(issue)
     engine = open_database(loaded.model.database.url)
     try:
-        _deliver(loaded, engine, issue, backend, report, resend, retry_in_doubt, progress)
+        sending = SendOptions(resend, retry_in_doubt, progress, only)
+        _deliver(loaded, engine, issue, backend, report, sending)
     finally:
         engine.dispose()
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """How a run treats the ledger: see ``run``."""
+
+    resend: bool = False
+    retry_in_doubt: bool = False
+    progress: Progress | None = None
+    only: frozenset[str] | None = None
 
 
 def _deliver(
@@ -285,19 +307,20 @@ def _deliver(
     issue: Issue,
     backend: EmailBackend,
     report: RunReport,
-    resend: bool,
-    retry_in_doubt: bool,
-    progress: Progress | None,
+    sending: SendOptions,
 ) -> None:
     """Send through the ledger, record the issue's counts, remember the papers sent."""
     sync_config_subscribers(engine, config_subscribers(loaded))
     readers = all_subscribers(engine)
+    if sending.only is not None:
+        readers = [r for r in readers if r.email in sending.only]
     composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
     ledger = Ledger(engine, get_or_create_issue(engine, issue.newsletter, issue.date))
-    if resend:
+    if sending.resend:
         ledger.reset_for_resend()
+    delivery = Delivery(backend, ledger, composer, sending.retry_in_doubt, sending.progress)
     with backend:
-        report.results = Delivery(backend, ledger, composer, retry_in_doubt, progress).run(readers)
+        report.results = delivery.run(readers)
     sent, skipped, failed = (report.count(s) for s in ("sent", "skipped", "failed"))
     finish_issue(engine, ledger.issue_id, sent, skipped, failed)
     report.segments = composer.rendered_segments

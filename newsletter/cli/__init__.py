@@ -14,6 +14,7 @@ from newsletter.cli import (
     commands_fetch,
     commands_preview,
     commands_run,
+    commands_schedule,
     commands_subscribers,
     commands_topics,
     commands_web,
@@ -70,6 +71,7 @@ commands_fetch.register(cli)
 commands_topics.register(cli)
 commands_subscribers.register(cli)
 commands_web.register(cli)
+commands_schedule.register(cli)
 
 
 def main() -> None:

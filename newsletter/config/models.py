@@ -132,6 +132,7 @@ class CollectConfig(Strict):
     cache_dir: str = Field(default="cache", description="raw responses, per source and day")
     empty_day: Literal["skip", "notice"] = "skip"
     seen_window_days: int | None = Field(default=None, ge=1, description="null: forever")
+    skip_seen: bool = True  # false: mail a day's papers even if an earlier issue had them
     user_agent: str | None = None
 
 
@@ -217,7 +218,12 @@ class SubscriberConfig(Strict):
     email: str
     name: str | None = None
     topics: list[str] | None = None
-    timezone: str | None = None
+    timezone: str | None = None  # their own zone, for schedule.local_time
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
 
     @field_validator("email")
     @classmethod
@@ -296,16 +302,60 @@ DeliveryConfig = Annotated[
 
 
 class ScheduleConfig(Strict):
-    at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    """When ``newsletter schedule`` runs the job; checked by ``newsletter.schedule.triggers``."""
+
+    at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
     days: str = "mon-fri"
     timezone: str = "UTC"
     cron: str | None = None
     misfire_grace_minutes: int = Field(default=120, ge=1)
+    # Every source failed: try again every N minutes for M minutes, then record the failure.
+    retry_every_minutes: int = Field(default=15, ge=1)
+    retry_for_minutes: int = Field(default=120, ge=0)
+    # Local-time delivery: each reader gets the issue at `at` of their own time zone.
+    local_time: bool = False
+    check_every_minutes: int = Field(default=15, ge=1, le=60)
+    # Sending in batches: a shutdown (SIGTERM) finishes the current batch, then stops.
+    batch_size: int | None = Field(default=None, ge=1)  # None: the backend's own
+    batch_pause_seconds: float = Field(default=0.0, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _local_time_has_no_cron(self) -> ScheduleConfig:
+        if self.local_time and self.cron:
+            raise ValueError(
+                "local_time sends at `at` on `days` in each reader's zone; it cannot be "
+                "combined with cron (remove one)"
+            )
+        return self
+
+    @field_validator("check_every_minutes")
+    @classmethod
+    def _divides_hour(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError("must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
+        return value
 
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         return _check_timezone(value)
+
+    @field_validator("days")
+    @classmethod
+    def _known_days(cls, value: str) -> str:
+        from newsletter.schedule.triggers import parse_days
+
+        parse_days(value)
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        from newsletter.schedule.triggers import parse_cron
+
+        if value is not None:
+            parse_cron(value, "UTC")
+        return value
 
 
 class WebRateLimitConfig(Strict):

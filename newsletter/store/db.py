@@ -8,6 +8,7 @@ one ``deliveries`` row per (issue, recipient).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -24,7 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from newsletter.errors import StoreError
@@ -120,24 +121,39 @@ class SettingRow(Base):
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # busy_timeout first: switching to WAL needs a lock another process may hold right now.
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
-def open_database(url: str) -> Engine:
-    """Connect and create missing tables. Errors name the URL without its password."""
+def open_database(url: str, attempts: int = 5) -> Engine:
+    """Connect and create missing tables. Errors name the URL without its password.
+
+    Two processes opening a fresh database at once race to create the same tables ("already
+    exists", "database is locked"); the loser tries again and finds them made."""
     try:
         engine = create_engine(url, future=True)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(engine)
-        _add_ledger_claim_column(engine)
     except SQLAlchemyError as exc:
-        safe = engine.url.render_as_string(hide_password=True) if "engine" in locals() else "?"
-        raise StoreError(f"cannot open database {safe}: {exc.__class__.__name__}: {exc}") from exc
-    return engine
+        raise StoreError(f"cannot open database: {exc.__class__.__name__}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    for attempt in range(1, attempts + 1):
+        try:
+            Base.metadata.create_all(engine)
+            _add_ledger_claim_column(engine)
+            return engine
+        except SQLAlchemyError as exc:
+            if attempt < attempts and isinstance(exc, OperationalError | ProgrammingError):
+                time.sleep(0.2 * attempt)
+                continue
+            engine.dispose()
+            safe = engine.url.render_as_string(hide_password=True)
+            raise StoreError(
+                f"cannot open database {safe}: {exc.__class__.__name__}: {exc}"
+            ) from exc
+    raise AssertionError("unreachable")
 
 
 def _add_ledger_claim_column(engine: Engine) -> None:

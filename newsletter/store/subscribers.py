@@ -13,6 +13,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Table, bindparam, delete, insert, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -133,6 +134,16 @@ class SubscriberInput:
     timezone: str | None = None
 
 
+def _insert_new(engine: Engine, table: Table) -> Any:
+    """An INSERT that skips addresses another process added since we looked (two schedulers
+    syncing the same YAML at once), instead of failing the whole run on the unique index."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["email"])
+    if engine.dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["email"])
+    return insert(table)
+
+
 def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str) -> tuple[int, int]:
     """Add or update many readers in a few statements; never changes anyone's status (an
     unsubscribed reader stays unsubscribed). Answers (added, updated)."""
@@ -149,7 +160,7 @@ def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str)
         now = utcnow()
         new = [_insert_params(e, origin, now) for e in wanted.values() if e.email not in existing]
         if new:
-            connection.execute(insert(table), new)
+            connection.execute(_insert_new(engine, table), new)
         changed = [
             _update_params(entry, existing[entry.email], now)
             for entry in wanted.values()

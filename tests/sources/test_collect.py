@@ -128,6 +128,18 @@ def test_papers_sent_earlier_are_not_sent_again_unless_asked(
     assert "Papers: 56 collected" in again.output
 
 
+def test_skip_seen_false_mails_every_paper_of_every_day(workdir: Path, run_cli) -> None:
+    local = {"type": "local", "path": "bundled:sample/hf_daily_papers_2025-10-03.json"}
+    config = write_config(workdir, [local], skip_seen=False)
+    run_cli("run", "--config", str(config), "--date", "2025-10-03")
+    second = run_cli("run", "--config", str(config), "--date", "2025-10-06")
+    assert "left out" not in second.output
+    assert "3 sent, 0 skipped, 0 failed" in second.output
+    strict = write_config(workdir, [local])  # the default: what an earlier day sent stays out
+    third = run_cli("run", "--config", str(strict), "--date", "2025-10-07")
+    assert "39 papers left out: already sent in an earlier issue" in third.output
+
+
 def test_empty_day_skip_sends_nothing_and_says_why(
     httpserver: HTTPServer, workdir: Path, run_cli
 ) -> None:

@@ -1,0 +1,73 @@
+"""``newsletter status`` and ``newsletter schedule`` as a user meets them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from newsletter.config import load_config
+from newsletter.schedule.job import run_day
+from tests.schedule.conftest import WriteConfig
+
+Invoke = Callable[..., Result]
+
+
+def test_status_before_any_run_shows_the_schedule_and_next_fires(
+    write_config: WriteConfig, db_url: str, run_cli: Invoke
+) -> None:
+    config = write_config(
+        db=db_url, schedule={"at": "07:00", "days": "mon-fri", "timezone": "Asia/Kolkata"}
+    )
+    result = run_cli("status", "--config", str(config), "--next", "5")
+    assert result.exit_code == 0, result.output
+    assert "Schedule: 07:00 on mon-fri in Asia/Kolkata" in result.output
+    fires = re.findall(
+        r"^  (\w{3}) \d{4}-\d\d-\d\d 07:00:00 IST  \(01:30 UTC\)$", result.output, re.M
+    )
+    assert len(fires) == 5 and not {"Sat", "Sun"} & set(fires)
+    assert "Last runs: none yet" in result.output
+
+
+def test_status_lists_runs_newest_first_with_counts_duration_and_outcome(
+    write_config: WriteConfig, db_url: str, run_cli: Invoke, workdir: Path
+) -> None:
+    config = write_config(db=db_url)
+    loaded = load_config(config)
+    now = dt.datetime(2026, 3, 3, 7, tzinfo=dt.UTC)
+    run_day(loaded, dt.date(2026, 3, 2), now)
+    run_day(loaded, dt.date(2026, 3, 3), now)
+    run_day(loaded, dt.date(2026, 3, 3), now)  # a second run of the day: nothing twice
+    result = run_cli("status", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = lines.index(next(line for line in lines if line.strip().startswith("date")))
+    assert lines[header].split() == [
+        "date",
+        "status",
+        "papers",
+        "sent",
+        "skipped",
+        "failed",
+        "duration",
+        "outcome",
+    ]
+    newest, older = lines[header + 1], lines[header + 2]
+    assert re.fullmatch(
+        r"  2026-03-03\s+sent\s+39\s+3\s+0\s+0\s+\d+\.\d s  3 already had it", newest
+    )
+    assert re.fullmatch(r"  2026-03-02\s+sent\s+39\s+3\s+0\s+0\s+\d+\.\d s\s*", older)
+
+
+def test_schedule_help_has_an_example_and_a_bad_instance_name_is_refused(
+    write_config: WriteConfig, db_url: str, run_cli: Invoke
+) -> None:
+    assert "Example: newsletter schedule" in run_cli("schedule", "--help").output
+    assert "Example: newsletter status" in run_cli("status", "--help").output
+    config = write_config(db=db_url)
+    result = run_cli("schedule", "--config", str(config), "--instance", "Host A")
+    assert result.exit_code == 1
+    assert "instance name 'Host A'" in result.output and "lower-case" in result.output
