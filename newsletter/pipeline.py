@@ -20,14 +20,24 @@ from newsletter.errors import NewsletterError
 from newsletter.models import DeliveryResult, Issue, OutgoingEmail, Section, Subscriber, Topic
 from newsletter.render import RenderedIssue, Renderer, build_context
 from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
-from newsletter.sending import Delivery, Progress
+from newsletter.sending import ALREADY_SENT, SHUTTING_DOWN, Delivery, Progress
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, collect_papers
 from newsletter.sources.collect import Progress as SourceProgress
 from newsletter.store import open_database
-from newsletter.store.issues import finish_issue, get_or_create_issue, save_archive
+from newsletter.store.issues import save_archive
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
+from newsletter.store.runs import (
+    EMPTY,
+    FAILED,
+    INTERRUPTED,
+    PARTIAL,
+    SENT,
+    RunCounts,
+    begin_run,
+    finish_run,
+)
 from newsletter.store.settings import signing_secret
 from newsletter.store.subscribers import all_subscribers, sync_config_subscribers
 from newsletter.tokens import TokenSigner
@@ -315,21 +325,45 @@ def _deliver(
     if sending.only is not None:
         readers = [r for r in readers if r.email in sending.only]
     composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
-    ledger = Ledger(engine, get_or_create_issue(engine, issue.newsletter, issue.date))
+    ledger = Ledger(engine, begin_run(engine, issue.newsletter, issue.date))
     if sending.resend:
         ledger.reset_for_resend()
     delivery = Delivery(backend, ledger, composer, sending.retry_in_doubt, sending.progress)
     with backend:
         report.results = delivery.run(readers)
-    sent, skipped, failed = (report.count(s) for s in ("sent", "skipped", "failed"))
-    finish_issue(engine, ledger.issue_id, sent, skipped, failed)
     report.segments = composer.rendered_segments
+    finish_run(engine, ledger.issue_id, run_counts(report))  # what `newsletter status` shows
+    sent = report.count("sent")
     if sent and report.empty_day is None:
         papers = [p for section in issue.sections for p in section.papers]
         report.marked_sent = mark_sent(engine, issue.newsletter, papers, issue.date)
     everything = composer.segment(None)  # the public archive shows every topic
     if sent and everything is not None:
         save_archive(engine, ledger.issue_id, everything.subject, everything.html, everything.text)
+
+
+def run_counts(report: RunReport) -> RunCounts:
+    """This run's counts. "Already sent" is no skip a reader cares about, and readers left
+    by a shutdown are not failures: the next run sends them."""
+    already = sum(1 for r in report.results if r.detail == ALREADY_SENT)
+    deferred = sum(1 for r in report.results if SHUTTING_DOWN in r.detail)
+    skipped = report.count("skipped") - already
+    failed = report.count("failed") - deferred
+    sent = report.count("sent")
+    notes = [f"{r.source}: {r.status}" for r in report.collection.results if r.status != "ok"]
+    if already:
+        notes.append(f"{already} already had it")
+    if deferred:
+        notes.append(f"{deferred} left for the next run by a shutdown")
+    if deferred:
+        status = INTERRUPTED
+    elif failed:
+        status = PARTIAL if sent or already else FAILED
+    elif report.papers == 0:
+        status = EMPTY
+    else:
+        status = SENT
+    return RunCounts(status, report.papers, skipped, failed, "; ".join(notes) or None)
 
 
 def preview(loaded: LoadedConfig, day: dt.date | None = None, email: str | None = None) -> Preview:

@@ -22,6 +22,7 @@ Segment = frozenset[str] | None
 Progress = Callable[[int, int], None]  # (readers done, readers in total)
 
 ALREADY_SENT = "already sent"
+SHUTTING_DOWN = "shutting down: left for the next run"
 NOTHING_TODAY = "no papers in their topics today"
 IN_DOUBT = (
     "in doubt: a run was killed while this message was with the provider; not sent again so "

@@ -24,17 +24,12 @@ from newsletter.errors import NewsletterError
 from newsletter.models import SubscriberStatus
 from newsletter.pipeline import NoPapersError, RunReport
 from newsletter.schedule.local_time import due_subscribers
-from newsletter.schedule.sending import SHUTTING_DOWN, ScheduledBackend
+from newsletter.schedule.sending import ScheduledBackend
 from newsletter.schedule.triggers import parse_at, parse_days
-from newsletter.sending import ALREADY_SENT
 from newsletter.store import open_database
 from newsletter.store.runs import (
-    EMPTY,
     FAILED,
-    INTERRUPTED,
-    PARTIAL,
     RETRYING,
-    SENT,
     RunCounts,
     begin_run,
     delivered_emails,
@@ -140,7 +135,7 @@ def run_day(
                     engine, issue_id, RunCounts(FAILED, detail=f"{type(exc).__name__}: {exc}")
                 )
             raise
-        counts = counts_of(report)
+        counts = pipeline.run_counts(report)
         finish_run(engine, issue_id, counts)
     finally:
         engine.dispose()
@@ -191,27 +186,3 @@ def _sources_failed(
     log.error("run for %s failed: %s", day, detail)
     finish_run(engine, issue_id, RunCounts(FAILED, detail=detail))
     return Outcome(day, FAILED)
-
-
-def counts_of(report: RunReport) -> RunCounts:
-    """This run's counts. "Already sent" is no skip a reader cares about, and readers left
-    by a shutdown are not failures: the next run sends them."""
-    already = sum(1 for r in report.results if r.detail == ALREADY_SENT)
-    deferred = sum(1 for r in report.results if SHUTTING_DOWN in r.detail)
-    skipped = report.count("skipped") - already
-    failed = report.count("failed") - deferred
-    sent = report.count("sent")
-    notes = [f"{r.source}: {r.status}" for r in report.collection.results if r.status != "ok"]
-    if already:
-        notes.append(f"{already} already had it")
-    if deferred:
-        notes.append(f"{deferred} left for the next run by a shutdown")
-    if deferred:
-        status = INTERRUPTED
-    elif failed:
-        status = PARTIAL if sent or already else FAILED
-    elif report.papers == 0:
-        status = EMPTY
-    else:
-        status = SENT
-    return RunCounts(status, report.papers, skipped, failed, "; ".join(notes) or None)

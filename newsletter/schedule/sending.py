@@ -17,8 +17,7 @@ from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient
 from newsletter.errors import DeliveryError
 from newsletter.models import DeliveryResult, OutgoingEmail
-
-SHUTTING_DOWN = "shutting down: left for the next run"
+from newsletter.sending import SHUTTING_DOWN
 
 # Set by SIGTERM/SIGINT: the process is stopping. Process-wide by nature, like a signal.
 STOP = threading.Event()

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from newsletter.store.db import IssueRow, utcnow
+from newsletter.store.db import IssueRow
 
 
 def get_or_create_issue(engine: Engine, newsletter: str, date: dt.date) -> int:
@@ -36,15 +36,4 @@ def save_archive(engine: Engine, issue_id: int, subject: str, html: str, text: s
         row = session.get(IssueRow, issue_id)
         if row is not None:
             row.subject, row.html, row.text = subject, html, text
-            session.commit()
-
-
-def finish_issue(engine: Engine, issue_id: int, sent: int, skipped: int, failed: int) -> None:
-    """Record a run's counts; the status says whether anything still needs sending."""
-    with Session(engine) as session:
-        row = session.get(IssueRow, issue_id)
-        if row is not None:
-            row.status = "sent" if failed == 0 else "incomplete"
-            row.sent, row.skipped, row.failed = sent, skipped, failed
-            row.finished_at = utcnow()
             session.commit()

@@ -71,3 +71,14 @@ def test_schedule_help_has_an_example_and_a_bad_instance_name_is_refused(
     result = run_cli("schedule", "--config", str(config), "--instance", "Host A")
     assert result.exit_code == 1
     assert "instance name 'Host A'" in result.output and "lower-case" in result.output
+
+
+def test_a_plain_newsletter_run_from_cron_shows_in_status(
+    write_config: WriteConfig, db_url: str, run_cli: Invoke, workdir: Path
+) -> None:
+    config = write_config(db=db_url)
+    assert run_cli("run", "--config", str(config), "--date", "2026-03-04").exit_code == 0
+    result = run_cli("status", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.startswith("  2026-03-04"))
+    assert re.fullmatch(r"  2026-03-04\s+sent\s+39\s+3\s+0\s+0\s+\d+\.\d s\s*", row), row
