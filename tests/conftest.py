@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 from collections.abc import Iterator
@@ -11,9 +12,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
 
 from newsletter.cli import cli
 
+PG_URL = os.environ.get("NEWSLETTER_TEST_PG_URL")
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "config" / "newsletter.yaml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -98,3 +101,35 @@ def browser(playwright_session: Any) -> Iterator[Any]:
     launched = playwright_session.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
     yield launched
     launched.close()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not PG_URL, reason="NEWSLETTER_TEST_PG_URL is not set"),
+            ],
+        ),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The same test on a real SQLite file and on PostgreSQL (a fresh schema per test,
+    reached through the URL so subprocesses can use it too, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'newsletter.db'}"
+        return
+    assert PG_URL
+    schema = f"test_{secrets.token_hex(6)}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

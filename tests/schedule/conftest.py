@@ -5,8 +5,6 @@ schema per test, reached through the URL so subprocesses can use it too)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
 import signal
 import subprocess
 import time
@@ -16,46 +14,12 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from newsletter.store import open_database
 from tests.conftest import SHIPPED_CONFIG
 
-PG_URL = os.environ.get("NEWSLETTER_TEST_PG_URL")
-
 WriteConfig = Callable[..., Path]
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(not PG_URL, reason="NEWSLETTER_TEST_PG_URL is not set"),
-            ],
-        ),
-    ]
-)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL for the config: SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'newsletter.db'}"
-        return
-    assert PG_URL
-    schema = f"sched_{secrets.token_hex(6)}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture

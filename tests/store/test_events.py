@@ -3,47 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsletter.models import SubscriberStatus
-from newsletter.store import open_database
 from newsletter.store.db import WebhookEventRow
 from newsletter.store.events import apply_events, prune_events
 from newsletter.store.subscribers import get_subscriber, upsert_subscriber
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-    ]
-)
-def engine(request, tmp_path: Path):
-    if request.param == "sqlite":
-        engine = open_database(f"sqlite:///{tmp_path / 'store.db'}")
-        yield engine
-        engine.dispose()
-        return
-    url = os.environ.get("NEWSLETTER_TEST_PG_URL")
-    if not url:
-        pytest.skip("NEWSLETTER_TEST_PG_URL is not set")
-    # A schema of our own: other tests may share the database at the same time.
-    schema = f"test_events_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine = open_database(f"{url}?options=-csearch_path%3D{schema}")
-    yield engine
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
+@pytest.fixture
+def engine(any_engine: Engine) -> Engine:
+    """A real SQLite file, and PostgreSQL in a schema of its own (tests/store/conftest.py)."""
+    return any_engine
 
 
 def event(kind: str, email: str, event_id: str | None, **extra: str) -> dict[str, str]:

@@ -6,31 +6,21 @@ Runs on a real SQLite file, and on PostgreSQL when NEWSLETTER_TEST_PG_URL is set
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from newsletter.models import Paper
-from newsletter.store import open_database
 from newsletter.store.papers import filter_unsent, mark_sent
 
 MON, TUE = dt.date(2025, 10, 6), dt.date(2025, 10, 7)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'n.db'}"
-    if request.param == "postgres":
-        url = os.environ.get("NEWSLETTER_TEST_PG_URL", "")
-        if not url:
-            pytest.skip("NEWSLETTER_TEST_PG_URL is not set")
-    engine = open_database(url)
-    yield engine
-    engine.dispose()
+@pytest.fixture
+def engine(any_engine: Engine) -> Engine:
+    """A real SQLite file, and PostgreSQL in a schema of its own (tests/store/conftest.py)."""
+    return any_engine
 
 
 @pytest.fixture
