@@ -25,7 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from newsletter.errors import StoreError
@@ -128,6 +128,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# What losing a CREATE TABLE race looks like: SQLite "already exists" or "locked"; PostgreSQL
+# "already exists" or a unique violation on its catalogue (pg_type).
+_CREATION_RACE = (OperationalError, ProgrammingError, IntegrityError)
+
+
 def open_database(url: str, attempts: int = 5) -> Engine:
     """Connect and create missing tables. Errors name the URL without its password.
 
@@ -145,7 +150,7 @@ def open_database(url: str, attempts: int = 5) -> Engine:
             _add_ledger_claim_column(engine)
             return engine
         except SQLAlchemyError as exc:
-            if attempt < attempts and isinstance(exc, OperationalError | ProgrammingError):
+            if attempt < attempts and isinstance(exc, _CREATION_RACE):
                 time.sleep(0.2 * attempt)
                 continue
             engine.dispose()
