@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 SCHEMA = Path(__file__).resolve().parent.parent / "fixtures" / "sendgrid_mail_send.schema.json"
@@ -69,6 +70,10 @@ class FakeSendGrid:
         self.validator = Draft202012Validator(
             schema, format_checker=Draft202012Validator.FORMAT_CHECKER
         )
+        # The same schema compiled by a Rust validator: a 1,000-reader body is checked in a
+        # fraction of the time, so the benchmark measures our client rather than this fake.
+        # Only a body it rejects goes through the Python validator, for SendGrid-like messages.
+        self.fast_validator = jsonschema_rs.validator_for(schema, validate_formats=True)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -98,10 +103,12 @@ class FakeSendGrid:
         """(status, SendGrid-style errors) for a body; (202, []) when it is acceptable."""
         if size >= MAX_BYTES:
             return 413, [{"message": "content too large", "field": None}]
+        if self.fast_validator.is_valid(body):
+            return (400, limit_errors(body))
         errors = [
             {"message": e.message, "field": ".".join(str(p) for p in e.absolute_path) or None}
             for e in self.validator.iter_errors(body)
-        ]
+        ] or [{"message": "the body does not match the Mail Send schema", "field": None}]
         return (400, errors) if errors else (400, limit_errors(body))
 
 
