@@ -137,6 +137,16 @@ def test_config_check_reports_ok(config_file: Path, run_cli) -> None:
     assert "OK" in result.output and "3 subscribers" in result.output
 
 
+def test_config_check_with_a_date_asks_the_sources_and_sends_nothing(
+    config_file: Path, run_cli
+) -> None:
+    result = run_cli("config", "check", "--date", DAY)
+    assert result.exit_code == 0, result.output
+    assert "source local#0: 39 papers (ok)" in result.output
+    assert f"{DAY}: 39 papers; " in result.output
+    assert not (config_file.parent.parent / "outbox").exists()
+
+
 def test_every_command_has_help_with_an_example(run_cli) -> None:
     for command in (["run"], ["preview"], ["config", "check"], []):
         result = run_cli(*command, "--help")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
-from newsletter.cli.options import config_option
+from newsletter import pipeline
+from newsletter.cli.options import config_option, date_option
+from newsletter.cli.report import describe_source
 from newsletter.config import find_config, load_config
 
 
@@ -13,10 +17,15 @@ def config() -> None:
     """Inspect and validate the configuration."""
 
 
-@config.command(epilog="Example: newsletter config check --config my.yaml")
+@config.command(epilog="Example: newsletter config check --config my.yaml --date 2025-10-03")
 @config_option
-def check(config_path: str | None) -> None:
-    """Validate the config file; report every problem with its file, line and key."""
+@date_option
+def check(config_path: str | None, day: dt.datetime | None) -> None:
+    """Validate the config file; report every problem with its file, line and key.
+
+    With --date, also ask every source for that day's papers (nothing is sent) and show
+    what each answered and how the topics would group them.
+    """
     path, bundled = find_config(config_path)
     loaded = load_config(config_path)
     model = loaded.model
@@ -26,6 +35,12 @@ def check(config_path: str | None) -> None:
         f"  {len(model.sources)} sources, {len(model.topics)} topics, "
         f"{len(model.subscribers)} subscribers, delivery: {model.delivery.backend}"
     )
+    if day is not None:
+        collection, issue = pipeline.collect_and_group(loaded, day.date())
+        for result in collection.results:
+            click.echo(f"  {describe_source(result)}")
+        sections = ", ".join(f"{s.topic.name} ({s.total})" for s in issue.sections)
+        click.echo(f"  {day:%Y-%m-%d}: {len(collection.papers)} papers; {sections or 'no topics'}")
 
 
 def register(group: click.Group) -> None:
