@@ -25,6 +25,7 @@ from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, collect_papers
 from newsletter.sources.collect import Progress as SourceProgress
 from newsletter.store import open_database
+from newsletter.store.audience import find_reader
 from newsletter.store.issues import save_archive
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
@@ -379,11 +380,19 @@ def preview(loaded: LoadedConfig, day: dt.date | None = None, email: str | None 
 
 
 def _pick_subscriber(loaded: LoadedConfig, email: str | None) -> Subscriber:
+    """The first reader of the YAML, or the one named: as the database knows them (their own
+    topic choices), readers who subscribed on the web included."""
     subscribers = config_subscribers(loaded)
     if email is None:
         return subscribers[0] if subscribers else Subscriber(email="preview@example.org")
-    for subscriber in subscribers:
-        if subscriber.email.lower() == email.lower():
-            return subscriber
+    engine = open_database(loaded.model.database.url)
+    try:
+        found = find_reader(engine, subscribers, email)
+    finally:
+        engine.dispose()
+    if found is not None:
+        return found
     known = ", ".join(s.email for s in subscribers) or "none"
-    raise NewsletterError(f"no subscriber {email!r} in the config (known: {known})")
+    raise NewsletterError(
+        f"no subscriber {email!r} in the config or the database (in the config: {known})"
+    )

@@ -131,6 +131,19 @@ def test_preview_unknown_subscriber_is_a_clear_error(config_file: Path, run_cli)
     assert "ada@example.org" in result.output
 
 
+def test_preview_as_a_reader_kept_in_the_database(config_file: Path, run_cli) -> None:
+    added = run_cli("subscribers", "add", "web@example.org", "--topic", "Agents and tool use")
+    assert added.exit_code == 0, added.output
+    out = config_file.parent.parent / "pv"
+    result = run_cli("preview", "--date", DAY, "--out", str(out), "--to", "web@example.org")
+    assert result.exit_code == 0, result.output
+    read = read_eml(out / "issue.eml")
+    assert read.message["To"].addresses[0].addr_spec == "web@example.org"
+    assert [t for tag, t in read.headings if tag == "h2" and "(" in t] == [
+        next(t for tag, t in read.headings if tag == "h2" and "Agents and tool use" in t)
+    ]
+
+
 def test_config_check_reports_ok(config_file: Path, run_cli) -> None:
     result = run_cli("config", "check")
     assert result.exit_code == 0
