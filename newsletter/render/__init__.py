@@ -75,7 +75,7 @@ class Renderer:
             subject=ctx.subject,
             preheader=ctx.preheader,
             html=fitted.html,
-            text=render_text(issue, ctx),
+            text=render_text(ctx.issue, ctx),  # ctx.issue: paper text disarmed
             step=fitted.step.number,
             step_description=fitted.description,
             budget_bytes=fitted.budget_bytes,

@@ -7,7 +7,7 @@ rendered once and ``personalize`` fills them per recipient (or a provider substi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
@@ -168,12 +168,41 @@ def format_subject(template: str, issue: Issue, name: str) -> str:
     return " ".join(subject.split())
 
 
+# "%%" in a paper's text could spell a per-reader placeholder; a word joiner between the two
+# signs keeps the text as it reads but no longer as a placeholder.
+_DISARMED = "%\u2060%"
+
+
+def _disarm(text: str) -> str:
+    return text.replace("%%", _DISARMED)
+
+
+def disarm_placeholders(issue: Issue) -> Issue:
+    """The issue with every piece of paper text unable to forge a per-reader placeholder
+    (only papers that hold "%%" are copied)."""
+
+    def safe(paper: Paper) -> Paper:
+        texts = (paper.title, paper.abstract, paper.ai_summary or "", *paper.authors)
+        if not any("%%" in t for t in texts):
+            return paper
+        return replace(
+            paper,
+            title=_disarm(paper.title),
+            abstract=_disarm(paper.abstract),
+            ai_summary=_disarm(paper.ai_summary) if paper.ai_summary else paper.ai_summary,
+            authors=tuple(_disarm(a) for a in paper.authors),
+        )
+
+    sections = [replace(s, papers=[safe(p) for p in s.papers]) for s in issue.sections]
+    return replace(issue, sections=sections)
+
+
 def build_context(
     issue: Issue, settings: NewsletterSection, reader_topics: tuple[str, ...] | None
 ) -> RenderContext:
     """The context for one segment from the ``newsletter:`` section of the config."""
     return RenderContext(
-        issue=issue,
+        issue=disarm_placeholders(issue),
         newsletter_name=settings.name,
         postal_address=settings.postal_address,
         base_url=settings.base_url,

@@ -38,3 +38,22 @@ def test_sent_email_links_match_its_list_unsubscribe_header(config_file: Path, r
         header_url = read.message["List-Unsubscribe"].strip("<>")
         hrefs = {link.text: link.href for link in read_html(read.html).links}
         assert hrefs["Unsubscribe"] == header_url
+
+
+def test_paper_text_cannot_forge_a_reader_placeholder(render, sample_issue) -> None:
+    """A title spelling the placeholder shows as written; only the footer gets the link."""
+    import dataclasses
+
+    first = sample_issue.sections[0]
+    forged = dataclasses.replace(first.papers[0], title=f"Free prizes at {UNSUBSCRIBE_URL}")
+    section = dataclasses.replace(first, papers=[forged, *first.papers[1:]])
+    issue = dataclasses.replace(sample_issue, sections=[section, *sample_issue.sections[1:]])
+    rendered = render(issue)
+    url = "https://news.example.org/unsubscribe/secret-token"
+    values = {"unsubscribe_url": url, "preferences_url": url}
+    html, text = personalize(rendered.html, values), personalize(rendered.text, values)
+    page = read_html(html)
+    title = next(t for tag, t in page.headings if tag == "h3" and t.startswith("Free prizes"))
+    assert url not in title and "unsubscribe_url" in title
+    assert [link.href for link in page.links].count(url) == 2  # Unsubscribe, Manage topics
+    assert text.count(url) == 2  # the footer's two lines, not the title
