@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
@@ -139,21 +141,22 @@ def collect_day(
 
 
 def collect_and_group(
-    loaded: LoadedConfig, day: dt.date, options: CollectOptions | None = None
+    loaded: LoadedConfig,
+    day: dt.date,
+    options: CollectOptions | None = None,
+    engine: Engine | None = None,
 ) -> tuple[Collection, Issue]:
+    """The day's papers, less those an earlier issue sent, grouped into sections. Pass the
+    run's ``engine`` to reuse it; without one a connection is opened only if needed."""
     options = options or CollectOptions()
     collection = collect_day(loaded, day, options)
     config = loaded.model
     if config.collect.skip_seen and not options.include_seen and collection.papers:
-        engine = open_database(config.database.url)
-        try:
+        with _database(loaded, engine) as db:
             window = config.collect.seen_window_days
-            name = config.newsletter.name
             collection.papers, collection.seen = filter_unsent(
-                engine, name, collection.papers, day, window
+                db, config.newsletter.name, collection.papers, day, window
             )
-        finally:
-            engine.dispose()
     sections = group_by_topic(collection.papers, config.topics, config.grouping)
     return collection, Issue(newsletter=config.newsletter.name, date=day, sections=sections)
 
@@ -259,12 +262,17 @@ def _list_id(name: str, sender: str) -> str:
     return f"{slug}.{sender_domain(sender)}"
 
 
-def make_signer(loaded: LoadedConfig) -> TokenSigner:
-    engine = open_database(loaded.model.database.url)
+@contextmanager
+def _database(loaded: LoadedConfig, engine: Engine | None = None) -> Iterator[Engine]:
+    """``engine`` as given, or the configured database opened for this block only."""
+    if engine is not None:
+        yield engine
+        return
+    opened = open_database(loaded.model.database.url)
     try:
-        return TokenSigner(signing_secret(engine))
+        yield opened
     finally:
-        engine.dispose()
+        opened.dispose()
 
 
 def run(
@@ -283,21 +291,18 @@ def run(
     ``only`` narrows the run to these addresses (local-time delivery)."""
     started = time.perf_counter()
     day = resolve_day(loaded, day)
-    collection, issue = collect_and_group(loaded, day, options)
-    backend = backend or get_backend(loaded)
-    report = RunReport(day, issue.newsletter, collection, issue.sections, backend.destination)
-    if collection.quiet and not collection.papers:
-        report.empty_day = loaded.model.collect.empty_day
-        if report.empty_day == "skip":
-            report.seconds = time.perf_counter() - started
-            return report
-        issue = notice_issue(issue)
-    engine = open_database(loaded.model.database.url)
-    try:
-        sending = SendOptions(resend, retry_in_doubt, progress, only)
-        _deliver(loaded, engine, issue, backend, report, sending)
-    finally:
-        engine.dispose()
+    with _database(loaded) as engine:
+        collection, issue = collect_and_group(loaded, day, options, engine)
+        backend = backend or get_backend(loaded)
+        report = RunReport(day, issue.newsletter, collection, issue.sections, backend.destination)
+        if collection.quiet and not collection.papers:
+            report.empty_day = loaded.model.collect.empty_day
+            issue = notice_issue(issue)
+        if report.empty_day == "skip":  # nothing to send, but `newsletter status` shows the day
+            finish_run(engine, begin_run(engine, issue.newsletter, day), run_counts(report))
+        else:
+            sending = SendOptions(resend, retry_in_doubt, progress, only)
+            _deliver(loaded, engine, issue, backend, report, sending)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -370,26 +375,23 @@ def run_counts(report: RunReport) -> RunCounts:
 def preview(loaded: LoadedConfig, day: dt.date | None = None, email: str | None = None) -> Preview:
     """Render the issue for one subscriber (the first, or ``email``) without sending."""
     day = resolve_day(loaded, day)
-    _, issue = collect_and_group(loaded, day)
-    subscriber = _pick_subscriber(loaded, email)
-    composer = IssueComposer(loaded, issue, make_signer(loaded))
+    with _database(loaded) as engine:
+        _, issue = collect_and_group(loaded, day, engine=engine)
+        subscriber = _pick_subscriber(loaded, engine, email)
+        composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
     rendered = composer.segment(subscriber.topics)
     if rendered is None:
         raise NewsletterError(f"{subscriber.email} has no papers on {day}: nothing to preview")
     return Preview(subscriber, rendered, composer.compose(subscriber, rendered))
 
 
-def _pick_subscriber(loaded: LoadedConfig, email: str | None) -> Subscriber:
+def _pick_subscriber(loaded: LoadedConfig, engine: Engine, email: str | None) -> Subscriber:
     """The first reader of the YAML, or the one named: as the database knows them (their own
     topic choices), readers who subscribed on the web included."""
     subscribers = config_subscribers(loaded)
     if email is None:
         return subscribers[0] if subscribers else Subscriber(email="preview@example.org")
-    engine = open_database(loaded.model.database.url)
-    try:
-        found = find_reader(engine, subscribers, email)
-    finally:
-        engine.dispose()
+    found = find_reader(engine, subscribers, email)
     if found is not None:
         return found
     known = ", ".join(s.email for s in subscribers) or "none"

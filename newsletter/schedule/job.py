@@ -22,7 +22,7 @@ from newsletter.config import LoadedConfig, load_config
 from newsletter.delivery import get_backend
 from newsletter.errors import NewsletterError
 from newsletter.models import SubscriberStatus
-from newsletter.pipeline import NoPapersError, RunReport
+from newsletter.pipeline import NoPapersError
 from newsletter.schedule.local_time import due_subscribers
 from newsletter.schedule.sending import ScheduledBackend
 from newsletter.schedule.triggers import parse_at, parse_days
@@ -120,7 +120,7 @@ def run_day(
         issue_id = begin_run(engine, loaded.model.newsletter.name, day)
         log.info("run for %s started (%s)", day, loaded.model.newsletter.name)
         try:
-            report = _run_pipeline(loaded, day, only)
+            report = pipeline.run(loaded, day, _backend(loaded), only=only)
         except NoPapersError as exc:
             retry_for = dt.timedelta(minutes=loaded.model.schedule.retry_for_minutes)
             until = (retry_until or now + retry_for) if retry else now
@@ -135,8 +135,7 @@ def run_day(
                     engine, issue_id, RunCounts(FAILED, detail=f"{type(exc).__name__}: {exc}")
                 )
             raise
-        counts = pipeline.run_counts(report)
-        finish_run(engine, issue_id, counts)
+        counts = pipeline.run_counts(report)  # pipeline.run has recorded them on the issue
     finally:
         engine.dispose()
     _log_run(day, counts, report.count("sent"))
@@ -154,10 +153,6 @@ def _log_run(day: dt.date, counts: RunCounts, sent: int) -> None:
         counts.failed,
         f" ({counts.detail})" if counts.detail else "",
     )
-
-
-def _run_pipeline(loaded: LoadedConfig, day: dt.date, only: frozenset[str] | None) -> RunReport:
-    return pipeline.run(loaded, day, _backend(loaded), only=only)
 
 
 def _backend(loaded: LoadedConfig) -> ScheduledBackend:

@@ -82,3 +82,17 @@ def test_a_plain_newsletter_run_from_cron_shows_in_status(
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if line.startswith("  2026-03-04"))
     assert re.fullmatch(r"  2026-03-04\s+sent\s+39\s+3\s+0\s+0\s+\d+\.\d s\s*", row), row
+
+
+def test_a_quiet_day_skipped_by_newsletter_run_still_shows_in_status(
+    write_config: WriteConfig, db_url: str, run_cli: Invoke, workdir: Path
+) -> None:
+    (workdir / "none.json").write_text("[]")
+    config = write_config(
+        db=db_url, sources=[{"type": "local", "path": str(workdir / "none.json")}]
+    )
+    assert run_cli("run", "--config", str(config), "--date", "2026-03-07").exit_code == 0
+    result = run_cli("status", "--config", str(config))
+    row = next(line for line in result.output.splitlines() if line.startswith("  2026-03-07"))
+    assert re.match(r"  2026-03-07\s+empty\s+0\s+0\s+0\s+0\s", row), row
+    assert not list(workdir.rglob("*.eml"))
