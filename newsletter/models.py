@@ -125,6 +125,7 @@ class Subscriber:
     topics: frozenset[str] | None = None
     status: SubscriberStatus = SubscriberStatus.ACTIVE
     timezone: str | None = None
+    id: int | None = None  # the database row; links name the reader by it, never by address
 
     @property
     def display(self) -> str:

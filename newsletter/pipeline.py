@@ -238,7 +238,9 @@ class IssueComposer:
 
     def recipient(self, subscriber: Subscriber) -> Recipient:
         """The reader's own links (signed tokens) and List-Unsubscribe headers (RFC 8058)."""
-        links = self.signer.links(self.loaded.model.newsletter.base_url, subscriber.email)
+        # A preview for an address the database does not know gets links that open nothing.
+        reader_id = subscriber.id if subscriber.id is not None else 0
+        links = self.signer.links(self.loaded.model.newsletter.base_url, reader_id)
         return Recipient(
             email=subscriber.email,
             name=subscriber.name,

@@ -40,7 +40,16 @@ def _to_model(row: SubscriberRow) -> Subscriber:
         topics=frozenset(row.topics) if row.topics else None,
         status=SubscriberStatus(row.status),
         timezone=row.timezone,
+        id=row.id,
     )
+
+
+def email_of(engine: Engine, reader_id: int) -> str | None:
+    """The address of the reader with this row id (what a link token names)."""
+    table = _subscribers_table()
+    with engine.connect() as connection:
+        email: str | None = connection.scalar(select(table.c.email).where(table.c.id == reader_id))
+        return email
 
 
 def get_subscriber(engine: Engine, email: str) -> Subscriber | None:
@@ -213,7 +222,7 @@ def all_subscribers(engine: Engine) -> list[Subscriber]:
     """Every reader, any status, oldest first (fast: no ORM objects, for large lists)."""
     table = _subscribers_table()
     query = select(
-        table.c.email, table.c.name, table.c.topics, table.c.status, table.c.timezone
+        table.c.id, table.c.email, table.c.name, table.c.topics, table.c.status, table.c.timezone
     ).order_by(table.c.id)
     with engine.connect() as connection:
         return [
@@ -223,6 +232,7 @@ def all_subscribers(engine: Engine) -> list[Subscriber]:
                 topics=frozenset(row.topics) if row.topics else None,
                 status=SubscriberStatus(row.status),
                 timezone=row.timezone,
+                id=row.id,
             )
             for row in connection.execute(query)
         ]

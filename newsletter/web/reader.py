@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.models import SubscriberStatus
-from newsletter.store.audience import find_reader
+from newsletter.store.audience import find_reader, holder_email
 from newsletter.tokens import Purpose, TokenError
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.forms import FormProblem, parse_topics, read_form
@@ -26,16 +26,20 @@ def _bad_link(web: WebContext, reason: str = "this link is not valid") -> Respon
     return web.pages.page("message.html", 400, kind="bad_link", reason=reason)
 
 
-def _verify(web: WebContext, request: Request, purpose: Purpose) -> str | Response:
+async def _verify(web: WebContext, request: Request, purpose: Purpose) -> str | Response:
+    """The address behind the link, or the bad-link page (an unknown reader gets the page a
+    forged token gets)."""
     try:
-        return web.signer.verify(request.path_params["token"], purpose)
+        holder = web.signer.verify(request.path_params["token"], purpose)
     except TokenError as problem:
         return _bad_link(web, str(problem))
+    email = await run_in_threadpool(holder_email, web.engine, holder)
+    return _bad_link(web) if email is None else email
 
 
 async def preferences(request: Request) -> Response:
     web = web_context(request)
-    email = _verify(web, request, "preferences")
+    email = await _verify(web, request, "preferences")
     if isinstance(email, Response):
         return email
     reader = await run_in_threadpool(find_reader, web.engine, web.listed, email)
@@ -104,7 +108,7 @@ def _preferences_page(
 
 async def unsubscribe_page(request: Request) -> Response:
     web = web_context(request)
-    email = _verify(web, request, "unsubscribe")
+    email = await _verify(web, request, "unsubscribe")
     if isinstance(email, Response):
         return email
     return web.pages.page("unsubscribe.html", private=True, email=email, action=request.url.path)
@@ -118,7 +122,7 @@ async def unsubscribe_now(request: Request) -> Response:
         return _bad_link(web, str(problem))
     if one_click != "One-Click":
         return web.pages.page("message.html", 400, kind="one_click_missing")
-    email = _verify(web, request, "unsubscribe")
+    email = await _verify(web, request, "unsubscribe")
     if isinstance(email, Response):
         return email
     await run_in_threadpool(unsubscribe, web.engine, web.listed, email)

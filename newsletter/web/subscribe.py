@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsletter.store.audience import holder_email, reader_row_id
 from newsletter.tokens import TokenError
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.emails import send_subscription_email
@@ -78,10 +79,19 @@ async def subscribe(request: Request) -> Response:
 async def confirm(request: Request) -> Response:
     web = web_context(request)
     try:
-        email = web.signer.verify(request.path_params["token"], "confirm")
+        holder = web.signer.verify(request.path_params["token"], "confirm")
     except TokenError as problem:
         return web.pages.page("message.html", 400, kind="bad_link", reason=str(problem))
-    if not await run_in_threadpool(confirm_subscription, web.engine, web.listed, email):
+    email = await run_in_threadpool(holder_email, web.engine, holder)
+    reader_id = await run_in_threadpool(_confirm, web, email)
+    if reader_id is None:
         return web.pages.page("message.html", 400, kind="bad_link", reason="this link is not valid")
-    preferences = web.signer.sign(email, "preferences")
+    preferences = web.signer.sign(reader_id, "preferences")
     return web.pages.page("confirmed.html", private=True, preferences_token=preferences)
+
+
+def _confirm(web: WebContext, email: str | None) -> int | None:
+    """Activate the reader; their row id for the preferences link, ``None`` if unknown."""
+    if email is None or not confirm_subscription(web.engine, web.listed, email):
+        return None
+    return reader_row_id(web.engine, web.listed, email)
