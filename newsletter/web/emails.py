@@ -11,8 +11,8 @@ import datetime as dt
 import logging
 
 from newsletter.delivery.message import make_message_id, sender_domain
-from newsletter.store.audience import reader_row_id
 from newsletter.models import OutgoingEmail
+from newsletter.store.audience import reader_row_id
 from newsletter.web.context import WebContext
 from newsletter.web.subscriptions import Outcome
 
