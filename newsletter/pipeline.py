@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
@@ -19,10 +20,18 @@ from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
 from newsletter.delivery.message import Recipient, expand, make_message_id, sender_domain
 from newsletter.errors import NewsletterError
-from newsletter.models import DeliveryResult, Issue, OutgoingEmail, Section, Subscriber, Topic
+from newsletter.models import (
+    DeliveryResult,
+    Issue,
+    OutgoingEmail,
+    Section,
+    Subscriber,
+    SubscriberStatus,
+    Topic,
+)
 from newsletter.render import RenderedIssue, Renderer, build_context
 from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
-from newsletter.sending import ALREADY_SENT, SHUTTING_DOWN, Delivery, Progress
+from newsletter.sending import ALREADY_SENT, SHUTTING_DOWN, Delivery, DeliveryTally, Progress
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, collect_papers
 from newsletter.sources.collect import Progress as SourceProgress
@@ -42,11 +51,16 @@ from newsletter.store.runs import (
     finish_run,
 )
 from newsletter.store.settings import signing_secret
-from newsletter.store.subscribers import all_subscribers, sync_config_subscribers
+from newsletter.store.subscribers import (
+    count_subscribers,
+    subscriber_pages,
+    sync_config_subscribers,
+)
 from newsletter.tokens import TokenSigner
 from newsletter.topics import filter_sections, group_by_topic
 
 Segment = frozenset[str] | None
+KEPT_RENDERINGS = 64  # topic sets whose message is kept between batches
 
 
 class NoPapersError(NewsletterError):
@@ -72,7 +86,7 @@ class RunReport:
     collection: Collection
     sections: list[Section]
     destination: str
-    results: list[DeliveryResult] = field(default_factory=list)
+    tally: DeliveryTally = field(default_factory=DeliveryTally)
     segments: int = 0
     seconds: float = 0.0
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
@@ -83,15 +97,16 @@ class RunReport:
         return len(self.collection.papers)
 
     def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
+        return self.tally.count(status)
+
+    @property
+    def failures(self) -> list[DeliveryResult]:
+        """Failed readers by name (the first ``FAILURES_KEPT``; ``count`` has them all)."""
+        return self.tally.failures
 
     def skipped_by_reason(self) -> dict[str, int]:
         """Why readers were skipped (already sent, unsubscribed, nothing today), with counts."""
-        reasons: dict[str, int] = {}
-        for result in self.results:
-            if result.status == "skipped":
-                reasons[result.detail] = reasons.get(result.detail, 0) + 1
-        return reasons
+        return self.tally.details("skipped")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,18 +197,32 @@ class IssueComposer:
         self.signer = signer
         templates_dir = loaded.model.newsletter.templates_dir
         self.renderer = Renderer(loaded.resolve_input(templates_dir) if templates_dir else None)
-        self._cache: dict[Segment, RenderedIssue | None] = {}
-        self._messages: dict[Segment, OutgoingEmail | None] = {}
+        # Only the latest renderings are kept: a set's message is needed while its batches
+        # go, and a list with thousands of sets must not keep thousands of messages.
+        self._cache: OrderedDict[Segment, RenderedIssue | None] = OrderedDict()
+        self._messages: OrderedDict[Segment, OutgoingEmail] = OrderedDict()
+        self._rendered: set[Segment] = set()
 
     @property
     def rendered_segments(self) -> int:
-        return sum(1 for r in self._cache.values() if r is not None)
+        return len(self._rendered)
+
+    def has_papers(self, topics: Segment) -> bool:
+        """Whether a reader of these topics gets anything today (a quiet day's notice goes
+        to everyone)."""
+        return self.issue.paper_count == 0 or bool(filter_sections(self.issue.sections, topics))
 
     def segment(self, topics: Segment) -> RenderedIssue | None:
         """The rendering for one topic set; ``None`` when those topics have no papers."""
-        if topics not in self._cache:
-            self._cache[topics] = self._render(topics)
-        return self._cache[topics]
+        if topics in self._cache:
+            self._cache.move_to_end(topics)
+            return self._cache[topics]
+        rendered = self._cache[topics] = self._render(topics)
+        if rendered is not None:
+            self._rendered.add(topics)
+        if len(self._cache) > KEPT_RENDERINGS:
+            self._cache.popitem(last=False)
+        return rendered
 
     def _render(self, topics: Segment) -> RenderedIssue | None:
         # A quiet day's notice goes to every reader, whatever topics they chose.
@@ -212,12 +241,18 @@ class IssueComposer:
         order = [t.name for t in self.loaded.model.topics]
         return tuple(sorted(topics, key=lambda n: order.index(n) if n in order else len(order)))
 
-    def segment_message(self, topics: Segment) -> OutgoingEmail | None:
-        """The segment's shared message, placeholders in place; ``None`` without papers."""
-        if topics not in self._messages:
-            rendered = self.segment(topics)
-            self._messages[topics] = None if rendered is None else self._shared(rendered)
-        return self._messages[topics]
+    def segment_message(self, topics: Segment) -> OutgoingEmail:
+        """The topic set's shared message, placeholders in place (``has_papers`` first)."""
+        if topics in self._messages:
+            self._messages.move_to_end(topics)
+            return self._messages[topics]
+        rendered = self.segment(topics)
+        if rendered is None:
+            raise ValueError(f"no papers for the topics {sorted(topics or ())}")
+        message = self._messages[topics] = self._shared(rendered)
+        if len(self._messages) > KEPT_RENDERINGS:
+            self._messages.popitem(last=False)
+        return message
 
     def _shared(self, rendered: RenderedIssue) -> OutgoingEmail:
         n = self.loaded.model.newsletter
@@ -329,16 +364,18 @@ def _deliver(
 ) -> None:
     """Send through the ledger, record the issue's counts, remember the papers sent."""
     sync_config_subscribers(engine, config_subscribers(loaded))
-    readers = all_subscribers(engine)
-    if sending.only is not None:
-        readers = [r for r in readers if r.email in sending.only]
+    pages: Iterable[list[Subscriber]] = subscriber_pages(engine)
+    only = sending.only
+    if only is not None:
+        pages = ([r for r in page if r.email in only] for page in pages)
     composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
     ledger = Ledger(engine, begin_run(engine, issue.newsletter, issue.date))
     if sending.resend:
         ledger.reset_for_resend()
     delivery = Delivery(backend, ledger, composer, sending.retry_in_doubt, sending.progress)
+    delivery.total = len(only) if only else count_subscribers(engine, SubscriberStatus.ACTIVE)
     with backend:
-        report.results = delivery.run(readers)
+        report.tally = delivery.run(pages)
     report.segments = composer.rendered_segments
     finish_run(engine, ledger.issue_id, run_counts(report))  # what `newsletter status` shows
     sent = report.count("sent")
@@ -353,8 +390,8 @@ def _deliver(
 def run_counts(report: RunReport) -> RunCounts:
     """This run's counts. "Already sent" is no skip a reader cares about, and readers left
     by a shutdown are not failures: the next run sends them."""
-    already = sum(1 for r in report.results if r.detail == ALREADY_SENT)
-    deferred = sum(1 for r in report.results if SHUTTING_DOWN in r.detail)
+    already = report.tally.count("skipped", ALREADY_SENT)
+    deferred = sum(n for (_, detail), n in report.tally.counts.items() if SHUTTING_DOWN in detail)
     skipped = report.count("skipped") - already
     failed = report.count("failed") - deferred
     sent = report.count("sent")

@@ -1,15 +1,24 @@
-"""Deliver one issue: readers -> segments -> ledger claims -> backend -> ledger records.
+"""Deliver one issue: pages of readers -> ledger -> batches per topic set -> backend -> ledger.
 
-Called by ``pipeline.run``; prints nothing. Each batch is claimed in the ledger just before
-the backend gets it and recorded right after it answers (see ``store.ledger`` for why this
-gives exactly one copy per reader across crashes, and for the one window that remains).
+Called by ``pipeline.run``; prints nothing. Readers come a page at a time (keyset pages from
+the store); each page's ledger rows are prepared in bulk, and its readers join a buffer per
+topic set. A buffer that reaches the backend's batch size goes at once; the rest go when
+the audience is exhausted, or earlier, largest first, when the buffers together pass
+``BUFFERED_READERS`` (so a list with thousands of topic sets is never held whole).
+
+Up to ``backend.concurrency`` batches are with the provider at once, each on a worker
+thread that claims it in the ledger just before sending and records the answer right after
+(see ``store.ledger`` for why this gives one copy per reader across crashes). After a crash
+at most ``concurrency`` batches are in doubt. The main thread meanwhile signs the next
+batches' links.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from newsletter.delivery.base import EmailBackend
@@ -29,14 +38,54 @@ IN_DOUBT = (
     "nobody gets two copies. Check the provider's activity log, then rerun with "
     "--retry-in-doubt to send it"
 )
+BUFFERED_READERS = 50_000  # readers waiting in per-set buffers before the largest go early
+FAILURES_KEPT = 1_000  # failed readers kept by name for the report; all are counted
 
 
 class SegmentSource(Protocol):
-    """What the pipeline's composer offers: one shared message per segment, per-reader parts."""
+    """What the pipeline's composer offers: one shared message per topic set, per-reader
+    parts, and whether a topic set has any papers today."""
 
-    def segment_message(self, topics: Segment) -> OutgoingEmail | None: ...
+    def has_papers(self, topics: Segment) -> bool: ...
+
+    def segment_message(self, topics: Segment) -> OutgoingEmail: ...
 
     def recipient(self, subscriber: Subscriber) -> Recipient: ...
+
+
+@dataclass(slots=True)
+class DeliveryTally:
+    """What happened to every reader, counted by (status, detail); failed readers are kept
+    by name (the first ``FAILURES_KEPT``), sent ones only counted: a million results would
+    not fit the memory a run is allowed."""
+
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    failures: list[DeliveryResult] = field(default_factory=list)
+
+    def add(self, result: DeliveryResult) -> None:
+        self.counts[(result.status, result.detail if result.status != "sent" else "")] += 1
+        if result.status == "failed" and len(self.failures) < FAILURES_KEPT:
+            self.failures.append(result)
+
+    def extend(self, results: Iterable[DeliveryResult]) -> None:
+        for result in results:
+            self.add(result)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, status: str, detail: str | None = None) -> int:
+        return sum(n for (s, d), n in self.counts.items() if s == status and detail in (None, d))
+
+    def details(self, status: str) -> dict[str, int]:
+        return {d: n for (s, d), n in self.counts.items() if s == status}
+
+
+@dataclass(slots=True)
+class _Batch:
+    template: OutgoingEmail
+    recipients: dict[str, Recipient]
 
 
 @dataclass(slots=True)
@@ -46,110 +95,127 @@ class Delivery:
     composer: SegmentSource
     retry_in_doubt: bool = False
     progress: Progress | None = None
+    total: int = 0  # readers expected, for the progress bar only
+    tally: DeliveryTally = field(default_factory=DeliveryTally)
+    _buffers: dict[Segment, list[Subscriber]] = field(default_factory=dict)
+    _buffered: int = 0
+    _stopped: DeliveryError | None = None
+    _in_flight: dict[Future[list[DeliveryResult]], list[str]] = field(default_factory=dict)
 
-    def run(self, subscribers: Sequence[Subscriber]) -> list[DeliveryResult]:
-        """Send to every active reader who has not had this issue; one result per reader."""
-        results, segments = self._plan(subscribers)
-        statuses = self.ledger.prepare(e for group in segments.values() for e in group)
-        in_doubt_too = self.retry_in_doubt or self.backend.idempotent
-        todo: dict[Segment, list[Subscriber]] = {}
-        for topics, readers in segments.items():
-            for reader in readers.values():
-                status = statuses[reader.email]
-                if status == SENT:
-                    results.append(DeliveryResult(reader.email, "skipped", detail=ALREADY_SENT))
-                elif status == SENDING and not in_doubt_too:
-                    results.append(DeliveryResult(reader.email, "failed", detail=IN_DOUBT))
-                else:
-                    todo.setdefault(topics, []).append(reader)
-        total = sum(len(readers) for readers in todo.values())
-        self._report(0, total)
-        results += self._send(todo, in_doubt_too, total)
-        return results
+    @property
+    def in_doubt_too(self) -> bool:
+        return self.retry_in_doubt or self.backend.idempotent
 
-    def _plan(
-        self, subscribers: Sequence[Subscriber]
-    ) -> tuple[list[DeliveryResult], dict[Segment, dict[str, Subscriber]]]:
-        """Skip readers who are not active or have nothing today; group the rest."""
-        skipped: list[DeliveryResult] = []
-        segments: dict[Segment, dict[str, Subscriber]] = {}
-        for reader in subscribers:
+    def run(self, pages: Iterable[Sequence[Subscriber]]) -> DeliveryTally:
+        """Send to every active reader who has not had this issue; count every reader."""
+        concurrency = max(1, self.backend.concurrency)
+        self._report()
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="deliver") as workers:
+            for page in pages:
+                for batch in self._take(page):
+                    self._submit(workers, batch, concurrency)
+            for topics in list(self._buffers):
+                for batch in self._flush(topics):
+                    self._submit(workers, batch, concurrency)
+            self._drain(len(self._in_flight))
+        self._report()
+        return self.tally
+
+    def _take(self, page: Sequence[Subscriber]) -> Iterable[list[Subscriber]]:
+        """Sort one page: skips are counted, the rest join their set's buffer; answers the
+        batches that are ready to go."""
+        due: dict[str, Subscriber] = {}
+        for reader in page:
             if reader.status is not SubscriberStatus.ACTIVE:
-                skipped.append(DeliveryResult(reader.email, "skipped", detail=reader.status.value))
-            elif self.composer.segment_message(reader.topics) is None:
-                skipped.append(DeliveryResult(reader.email, "skipped", detail=NOTHING_TODAY))
+                self.tally.add(DeliveryResult(reader.email, "skipped", detail=reader.status.value))
+            elif not self.composer.has_papers(reader.topics):
+                self.tally.add(DeliveryResult(reader.email, "skipped", detail=NOTHING_TODAY))
             else:
-                segments.setdefault(reader.topics, {})[reader.email] = reader
-        return skipped, segments
+                due[reader.email] = reader
+        if not due:
+            return []
+        if self._stopped is not None:  # nothing more goes out: count the rest as not sent
+            self.tally.extend(_not_attempted(e, self._stopped) for e in due)
+            return []
+        ready: list[list[Subscriber]] = []
+        for email, status in self.ledger.prepare(due).items():
+            reader = due[email]
+            if status == SENT:
+                self.tally.add(DeliveryResult(email, "skipped", detail=ALREADY_SENT))
+            elif status == SENDING and not self.in_doubt_too:
+                self.tally.add(DeliveryResult(email, "failed", detail=IN_DOUBT))
+            else:
+                ready += self._buffer(reader)
+        while self._buffered > BUFFERED_READERS:
+            largest = max(self._buffers, key=lambda t: len(self._buffers[t]))
+            ready += self._flush(largest)
+        return ready
 
-    def _send(
-        self, todo: dict[Segment, list[Subscriber]], in_doubt_too: bool, total: int
-    ) -> list[DeliveryResult]:
-        """Batches go to the backend one at a time, on a worker thread, so that the next
-        batch's links are signed while the current one is with the provider. The worker
-        claims, sends and records each batch, so only one batch is ever claimed and unsent."""
-        results: list[DeliveryResult] = []
-        stopped: DeliveryError | None = None
-        pending: tuple[list[Subscriber], Future[list[DeliveryResult]]] | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver") as worker:
-            for template, batch in self._batches(todo):
-                prepared = {} if stopped else {r.email: self.composer.recipient(r) for r in batch}
-                if pending is not None:
-                    stopped = _collect(*pending, results) or stopped
-                    pending = None
-                    self._report(len(results), total)
-                if stopped is not None:
-                    results += [_not_attempted(r.email, stopped) for r in batch]
-                    continue
-                future = worker.submit(self._send_batch, template, prepared, in_doubt_too)
-                pending = (batch, future)
-            if pending is not None:
-                _collect(*pending, results)
-        self._report(len(results), total)
-        return results
+    def _buffer(self, reader: Subscriber) -> list[list[Subscriber]]:
+        waiting = self._buffers.setdefault(reader.topics, [])
+        waiting.append(reader)
+        self._buffered += 1
+        if len(waiting) >= max(1, self.backend.batch_size):
+            return self._flush(reader.topics)
+        return []
 
-    def _batches(
-        self, todo: dict[Segment, list[Subscriber]]
-    ) -> Iterator[tuple[OutgoingEmail, list[Subscriber]]]:
+    def _flush(self, topics: Segment) -> list[list[Subscriber]]:
+        readers = self._buffers.pop(topics, [])
+        self._buffered -= len(readers)
         size = max(1, self.backend.batch_size)
-        for topics, readers in todo.items():
-            template = self.composer.segment_message(topics)
-            assert template is not None  # segments without papers were skipped in _plan
-            for start in range(0, len(readers), size):
-                yield template, readers[start : start + size]
+        return [readers[i : i + size] for i in range(0, len(readers), size)]
 
-    def _send_batch(
-        self, template: OutgoingEmail, prepared: dict[str, Recipient], in_doubt_too: bool
-    ) -> list[DeliveryResult]:
-        claimed = self.ledger.claim(list(prepared), in_doubt_too=in_doubt_too)
+    def _submit(
+        self, workers: ThreadPoolExecutor, readers: list[Subscriber], concurrency: int
+    ) -> None:
+        if self._stopped is None:
+            template = self.composer.segment_message(readers[0].topics)
+            batch = _Batch(template, {r.email: self.composer.recipient(r) for r in readers})
+            self._drain(len(self._in_flight) - concurrency + 1)  # a free worker for it
+        if self._stopped is not None:
+            self.tally.extend(_not_attempted(r.email, self._stopped) for r in readers)
+            return
+        future = workers.submit(self._send_batch, batch)
+        self._in_flight[future] = [r.email for r in readers]
+
+    def _drain(self, at_least: int) -> None:
+        """Wait until ``at_least`` batches in flight have answered; count their results."""
+        while at_least > 0 and self._in_flight:
+            done, _ = wait(self._in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                emails = self._in_flight.pop(future)
+                try:
+                    self.tally.extend(future.result())
+                except DeliveryError as exc:  # nothing can be sent at all (bad key, gone)
+                    self.tally.extend(_not_attempted(e, exc) for e in emails)
+                    self._stopped = self._stopped or exc
+                at_least -= 1
+            self._report()
+
+    def _send_batch(self, batch: _Batch) -> list[DeliveryResult]:
+        """On a worker: claim, send, record. A batch claimed is sent right away, so at most
+        one batch per worker is ever claimed and unrecorded."""
+        if self._stopped is not None:
+            raise self._stopped
+        prepared = batch.recipients
+        claimed = self.ledger.claim(list(prepared), in_doubt_too=self.in_doubt_too)
         lost = [  # another run claimed these between prepare and now: it sends them
             DeliveryResult(e, "skipped", detail=ALREADY_SENT) for e in prepared if e not in claimed
         ]
         if not claimed:
             return lost
         try:
-            answered = self.backend.send_segment(template, [prepared[e] for e in claimed])
+            answered = self.backend.send_segment(batch.template, [prepared[e] for e in claimed])
         except DeliveryError as exc:
             self.ledger.record([DeliveryResult(e, "failed", detail=str(exc)) for e in claimed])
             raise
         self.ledger.record(answered)  # right away: this commit closes the in-doubt window
         return answered + lost
 
-    def _report(self, done: int, total: int) -> None:
+    def _report(self) -> None:
         if self.progress is not None:
-            self.progress(done, total)
-
-
-def _collect(
-    batch: list[Subscriber], future: Future[list[DeliveryResult]], results: list[DeliveryResult]
-) -> DeliveryError | None:
-    """Add a finished batch's results; answer the error that stops the run, if any."""
-    try:
-        results += future.result()
-    except DeliveryError as exc:  # nothing can be sent at all (bad key, server gone)
-        results += [_not_attempted(r.email, exc) for r in batch]
-        return exc
-    return None
+            done = self.tally.total
+            self.progress(done, max(done, self.total))
 
 
 def _not_attempted(email: str, error: DeliveryError) -> DeliveryResult:

@@ -81,11 +81,10 @@ def show_run_report(report: RunReport) -> None:
     )
     for reason, count in sorted(report.skipped_by_reason().items()):
         echo(f"  skipped {count}: {reason}")
-    failures = [d for d in report.results if d.status == "failed"]
-    for delivery in failures[:20]:
+    for delivery in report.failures[:20]:
         echo(f"  failed {delivery.recipient}: {delivery.detail}", err=True)
-    if len(failures) > 20:
-        echo(f"  ... and {len(failures) - 20} more failed", err=True)
+    if failed > 20:
+        echo(f"  ... and {failed - 20} more failed", err=True)
     echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
 
 

@@ -42,6 +42,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             password=_secret(o.password_env),
             timeout=o.timeout,
             ca_file=loaded.resolve_input(o.ca_file) if o.ca_file else None,
+            concurrency=o.concurrency,
         )
     if isinstance(config, SendGridDelivery):
         from newsletter.delivery.sendgrid import RetryPolicy, SendGridBackend
@@ -54,6 +55,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             sandbox_mode=s.sandbox_mode,
             categories=s.categories,
             batch_size=s.batch_size,
+            concurrency=s.concurrency,
             retry=RetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
         )
     raise ConfigError(f"delivery.backend: {config.backend!r} is not available")

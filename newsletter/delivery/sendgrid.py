@@ -5,8 +5,12 @@ reader's links as ``substitutions`` and their own ``List-Unsubscribe`` headers; 
 HTML and text go once. Every third-party error is translated here into a ``DeliveryError``
 (or a failed result for the batch), and the API key never appears in one.
 
-Retries: 429 waits as ``Retry-After`` / ``X-RateLimit-Reset`` say; 5xx, timeouts, refused and
-reset connections back off exponentially with full jitter, up to ``max_retries`` times.
+Up to ``concurrency`` requests are in flight at once (one per delivery worker; the official
+client opens a connection per request, so workers share nothing but the throttle).
+
+Retries: 429 waits as ``Retry-After`` / ``X-RateLimit-Reset`` say and slows the whole run
+down (``Throttle``: fewer in flight, nobody starts before the wait is over); 5xx, timeouts,
+refused and reset connections back off exponentially with full jitter, up to ``max_retries`` times.
 400 and 413 fail that batch only; 401 and 403 stop the run (no batch can succeed). A request
 that timed out or was reset *after* it was sent may have been accepted: SendGrid has no
 idempotency key, so its retry can, rarely, deliver that batch twice (see docs/delivery.md).
@@ -19,6 +23,7 @@ import http.client
 import json
 import logging
 import random
+import threading
 import time
 import urllib.error
 from collections.abc import Callable, Sequence
@@ -30,6 +35,7 @@ from sendgrid import SendGridAPIClient
 
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient, header_safe
+from newsletter.delivery.throttle import Throttle
 from newsletter.errors import DeliveryError
 from newsletter.models import DeliveryResult, OutgoingEmail
 
@@ -43,6 +49,14 @@ class RetryPolicy:
     max_retries: int = 5
     backoff_seconds: float = 1.0  # first backoff cap; doubles each attempt
     max_wait_seconds: float = 60.0  # no single wait longer than this
+
+
+@dataclass(frozen=True, slots=True)
+class _Wait:
+    """How long to wait before the next attempt; a 429's wait holds every worker."""
+
+    seconds: float
+    rate_limited: bool = False
 
 
 class _BatchRejected(Exception):
@@ -62,6 +76,7 @@ class SendGridBackend(EmailBackend):
         sandbox_mode: bool = False,
         categories: Sequence[str] = (),
         batch_size: int = MAX_RECIPIENTS,
+        concurrency: int = 8,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -70,9 +85,12 @@ class SendGridBackend(EmailBackend):
         self.sandbox_mode = sandbox_mode
         self.categories = list(categories)
         self.batch_size = max(1, min(batch_size, MAX_RECIPIENTS))
+        self.concurrency = max(1, concurrency)
+        self.throttle = Throttle(self.concurrency)
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.requests = 0  # HTTP requests made, retries included (for reports and benches)
+        self._counting = threading.Lock()
         self._key = api_key
         self._client = SendGridAPIClient(api_key=api_key, host=self.host)
 
@@ -105,20 +123,30 @@ class SendGridBackend(EmailBackend):
         """POST /v3/mail/send with retries; answers SendGrid's X-Message-Id."""
         attempt = 0
         while True:
-            self.requests += 1
+            with self._counting:
+                self.requests += 1
+            self.throttle.acquire()
+            ok = False
             try:
                 response = self._client.client.mail.send.post(
                     request_body=body, timeout=self.timeout
                 )
+                ok = True
                 return str(response.headers.get("X-Message-Id") or "")
             except http_errors.HTTPError as exc:
                 wait = self._after_http_error(exc, attempt)
             except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
                 wait = self._after_network_error(exc, attempt)
+            finally:
+                self.throttle.release(ok=ok)
             attempt += 1
-            self.sleep(wait)
+            if wait.rate_limited:  # the account's limit: every worker waits, not this one
+                with self.throttle.paused():
+                    self.sleep(wait.seconds)
+            else:
+                self.sleep(wait.seconds)
 
-    def _after_http_error(self, exc: http_errors.HTTPError, attempt: int) -> float:
+    def _after_http_error(self, exc: http_errors.HTTPError, attempt: int) -> _Wait:
         status = int(exc.status_code)
         what = f"SendGrid at {self.host} answered {status}: {self._messages(exc.body)}"
         if status in (401, 403):
@@ -133,10 +161,11 @@ class SendGridBackend(EmailBackend):
                     "sent are not sent again."
                 ) from None
             hinted = retry_after_seconds(exc.headers) if status == 429 else None
-            return min(hinted, self.retry.max_wait_seconds) if hinted else self._backoff(attempt)
+            wait = min(hinted, self.retry.max_wait_seconds) if hinted else self._backoff(attempt)
+            return _Wait(wait, rate_limited=status == 429)
         raise _BatchRejected(what) from None  # 400, 413 and other 4xx: this batch only
 
-    def _after_network_error(self, exc: BaseException, attempt: int) -> float:
+    def _after_network_error(self, exc: BaseException, attempt: int) -> _Wait:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         what = f"cannot reach SendGrid at {self.host}: {type(reason).__name__}: {reason}"
         if attempt >= self.retry.max_retries:
@@ -144,7 +173,7 @@ class SendGridBackend(EmailBackend):
                 f"{self._scrub(what)} (after {attempt} retries). Check the host option and "
                 "the network; rerun later: readers already sent are not sent again."
             ) from None
-        return self._backoff(attempt)
+        return _Wait(self._backoff(attempt))
 
     def _backoff(self, attempt: int) -> float:
         cap = min(self.retry.max_wait_seconds, self.retry.backoff_seconds * 2**attempt)

@@ -1,8 +1,10 @@
-"""``smtp`` backend: smtplib, plain / STARTTLS / implicit TLS, one connection per run.
+"""``smtp`` backend: smtplib, plain / STARTTLS / implicit TLS, a few connections per run.
 
-Like Django's SMTP backend, ``send_messages`` closes only a connection it opened itself, so
-the pipeline (which opens the backend once) reuses one connection for the whole run. A
-dropped connection is reopened and the message tried once more. A refused recipient fails
+Like Django's SMTP backend, ``send_messages`` closes only connections it opened itself, so
+the pipeline (which opens the backend once) reuses its connections for the whole run: a
+pool of at most ``concurrency`` connections (default 4), one per delivery worker sending at
+once; a worker takes an idle one or dials a new one, and gives it back after its message.
+A dropped connection is reopened and the message tried once more. A refused recipient fails
 that recipient only; a refused login or sender stops the run with a ``DeliveryError``.
 
 ``batch_size`` is 1: the ledger records every message as soon as the server answers 250,
@@ -15,6 +17,7 @@ from __future__ import annotations
 import email.utils
 import smtplib
 import ssl
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -41,76 +44,99 @@ class SmtpBackend(EmailBackend):
         password: str | None = None,
         timeout: float = 30.0,
         ca_file: Path | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.timeout = timeout
         self.ca_file = ca_file
         self.connections_opened = 0  # for tests and benches: proves the connection is reused
+        self.concurrency = max(1, concurrency)
         self._username, self._password = username, password
-        self._connection: smtplib.SMTP | None = None
+        self._held = False  # open() was called: connections stay until close()
+        self._idle: list[smtplib.SMTP] = []
+        self._pool = threading.Lock()
 
     @property
     def destination(self) -> str:
         return f"SMTP {self.host}:{self.port} ({self.security})"
 
     def open(self) -> None:
-        if self._connection is None:
-            self._connection = self._connect()
+        """Dial the first connection now, so a wrong host or login fails before any
+        reader is claimed; the others are dialled as workers need them."""
+        if not self._held:
+            self._held = True
+            self._give_back(self._take())
 
     def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        try:
-            connection.quit()
-        except (smtplib.SMTPException, OSError):
-            connection.close()  # the server is gone already; nothing left to release
+        self._held = False
+        with self._pool:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            _hang_up(connection)
 
     def send_messages(self, messages: Sequence[OutgoingEmail]) -> list[DeliveryResult]:
-        opened_here = self._connection is None
-        self.open()
+        opened_here = not self._held
+        connection: smtplib.SMTP | None = self._take()
         try:
-            return [self._send_one(message) for message in messages]
+            results = []
+            for message in messages:
+                result, connection = self._send_one(connection, message)
+                results.append(result)
+            return results
         finally:
+            if connection is not None:
+                self._give_back(connection)
             if opened_here:
                 self.close()
 
-    def _send_one(self, message: OutgoingEmail) -> DeliveryResult:
+    def _take(self) -> smtplib.SMTP:
+        with self._pool:
+            if self._idle:
+                return self._idle.pop()
+        return self._connect()
+
+    def _give_back(self, connection: smtplib.SMTP) -> None:
+        with self._pool:
+            self._idle.append(connection)
+
+    def _send_one(
+        self, connection: smtplib.SMTP | None, message: OutgoingEmail
+    ) -> tuple[DeliveryResult, smtplib.SMTP | None]:
+        """The result, and the connection to go on with (``None`` once it is gone)."""
         mime = build_mime(message)
         sender = email.utils.parseaddr(message.sender)[1]
-        for attempt in (1, 2):
+        for _attempt in (1, 2):
+            if connection is None:
+                connection = self._connect()  # raises DeliveryError if the server is gone
             try:
-                assert self._connection is not None
-                self._connection.send_message(mime, from_addr=sender, to_addrs=[message.to])
+                connection.send_message(mime, from_addr=sender, to_addrs=[message.to])
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = exc.recipients.get(message.to, (0, b"refused"))
-                return DeliveryResult(message.to, "failed", detail=_reply(code, text))
+                return DeliveryResult(message.to, "failed", detail=_reply(code, text)), connection
             except smtplib.SMTPSenderRefused as exc:
+                _hang_up(connection)
                 raise DeliveryError(
                     f"{self.destination} refused the sender {sender}: "
                     f"{_reply(exc.smtp_code, exc.smtp_error)}; check newsletter.sender"
                 ) from None
             except smtplib.SMTPResponseException as exc:  # the message itself was refused
                 detail = _reply(exc.smtp_code, exc.smtp_error)
-                return DeliveryResult(message.to, "failed", detail=detail)
+                return DeliveryResult(message.to, "failed", detail=detail), connection
             except smtplib.SMTPServerDisconnected as exc:
-                if attempt == 2:
-                    return self._dropped_twice(message, exc)
+                dropped: BaseException = exc
             except smtplib.SMTPException as exc:  # e.g. an address the server cannot take
-                return DeliveryResult(message.to, "failed", detail=f"{type(exc).__name__}: {exc}")
+                detail = f"{type(exc).__name__}: {exc}"
+                return DeliveryResult(message.to, "failed", detail=detail), connection
             except OSError as exc:  # reset, timeout, TLS failure: the connection is gone
-                if attempt == 2:
-                    return self._dropped_twice(message, exc)
+                dropped = exc
             else:
-                return DeliveryResult(message.to, "sent", provider_id=message.message_id)
-            self.close()
-            self.open()  # raises DeliveryError if the server is gone for good
-        raise AssertionError("unreachable")
-
-    def _dropped_twice(self, message: OutgoingEmail, exc: BaseException) -> DeliveryResult:
-        self.close()
-        detail = f"{self.destination} dropped the connection twice: {exc}"
-        return DeliveryResult(message.to, "failed", detail=detail)
+                return DeliveryResult(
+                    message.to, "sent", provider_id=message.message_id
+                ), connection
+            _hang_up(connection)
+            connection = None
+        detail = f"{self.destination} dropped the connection twice: {dropped}"
+        return DeliveryResult(message.to, "failed", detail=detail), None
 
     def _connect(self) -> smtplib.SMTP:
         connection = None
@@ -122,7 +148,8 @@ class SmtpBackend(EmailBackend):
             if connection is not None:
                 connection.close()
             raise self._connect_error(exc) from None
-        self.connections_opened += 1
+        with self._pool:
+            self.connections_opened += 1
         return connection
 
     def _connect_error(self, exc: BaseException) -> DeliveryError:
@@ -146,6 +173,13 @@ class SmtpBackend(EmailBackend):
             connection.starttls(context=context)
             connection.ehlo()
         return connection
+
+
+def _hang_up(connection: smtplib.SMTP) -> None:
+    try:
+        connection.quit()
+    except (smtplib.SMTPException, OSError):
+        connection.close()  # the server is gone already; nothing left to release
 
 
 def _reply(code: int, text: bytes | str) -> str:

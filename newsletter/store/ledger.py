@@ -67,11 +67,13 @@ class Ledger:
         return Counter(self.statuses().values())
 
     def prepare(self, emails: Iterable[str]) -> dict[str, str]:
-        """Add a ``pending`` row for each recipient without one; answer every status.
+        """Add a ``pending`` row for each of these recipients without one; answer their
+        statuses. Called once per page of readers, so it reads only that page's rows.
 
         Safe when two runs prepare at once: conflicting inserts are ignored."""
-        known = self.statuses()
-        missing = sorted({e for e in emails if e not in known})
+        wanted = list(dict.fromkeys(emails))
+        known = self._statuses_of(wanted)
+        missing = [e for e in wanted if e not in known]
         if missing:
             now = utcnow()
             rows = [
@@ -80,8 +82,18 @@ class Ledger:
             ]
             with self.engine.begin() as connection:
                 connection.execute(_insert_ignoring_duplicates(connection), rows)
-            known = self.statuses()
+            known.update(self._statuses_of(missing))
         return known
+
+    def _statuses_of(self, emails: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(emails):
+                query = select(_table.c.email, _table.c.status).where(
+                    _table.c.issue_id == self.issue_id, _table.c.email.in_(chunk)
+                )
+                found.update((row.email, row.status) for row in connection.execute(query))
+        return found
 
     def claim(self, emails: Sequence[str], *, in_doubt_too: bool = False) -> list[str]:
         """Take the rows this run may send now; answer their emails (a subset of ``emails``).

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Table, bindparam, delete, insert, select, true, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -218,24 +218,55 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
         )
 
 
-def all_subscribers(engine: Engine) -> list[Subscriber]:
-    """Every reader, any status, oldest first (fast: no ORM objects, for large lists)."""
+PAGE_SIZE = 2000  # readers per query when paging through the whole list
+
+
+def subscriber_pages(engine: Engine, page_size: int = PAGE_SIZE) -> Iterator[list[Subscriber]]:
+    """Every reader, any status, oldest first, one page at a time: keyset pagination on the
+    row id (``WHERE id > last``), so page N costs what page 1 costs and a list of any size
+    is never held in memory at once. Each page is its own short query (no open cursor
+    across a run that takes minutes)."""
     table = _subscribers_table()
-    query = select(
-        table.c.id, table.c.email, table.c.name, table.c.topics, table.c.status, table.c.timezone
-    ).order_by(table.c.id)
+    columns = (table.c.id, table.c.email, table.c.name, table.c.topics, table.c.status)
+    last = 0
+    while True:
+        query = (
+            select(*columns, table.c.timezone)
+            .where(table.c.id > last)
+            .order_by(table.c.id)
+            .limit(page_size)
+        )
+        with engine.connect() as connection:
+            page = [_row_to_model(row) for row in connection.execute(query)]
+        if not page:
+            return
+        yield page
+        last = page[-1].id or last
+        if len(page) < page_size:
+            return
+
+
+def all_subscribers(engine: Engine) -> list[Subscriber]:
+    """Every reader, any status, oldest first (small lists: the CLI, the web app)."""
+    return [reader for page in subscriber_pages(engine) for reader in page]
+
+
+def count_subscribers(engine: Engine, status: SubscriberStatus) -> int:
+    table = _subscribers_table()
+    query = select(func.count()).select_from(table).where(table.c.status == status.value)
     with engine.connect() as connection:
-        return [
-            Subscriber(
-                email=row.email,
-                name=row.name,
-                topics=frozenset(row.topics) if row.topics else None,
-                status=SubscriberStatus(row.status),
-                timezone=row.timezone,
-                id=row.id,
-            )
-            for row in connection.execute(query)
-        ]
+        return int(connection.scalar(query) or 0)
+
+
+def _row_to_model(row: Any) -> Subscriber:
+    return Subscriber(
+        email=row.email,
+        name=row.name,
+        topics=frozenset(row.topics) if row.topics else None,
+        status=SubscriberStatus(row.status),
+        timezone=row.timezone,
+        id=row.id,
+    )
 
 
 def _subscribers_table() -> Table:

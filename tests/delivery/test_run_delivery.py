@@ -157,7 +157,12 @@ def test_a_run_stopped_by_the_provider_reports_the_rest_and_a_rerun_completes(
     workdir: Path, sendgrid_server, run_cli, monkeypatch
 ) -> None:
     monkeypatch.setenv("TEST_SENDGRID_KEY", API_KEY)
-    options = {"api_key_env": "TEST_SENDGRID_KEY", "host": sendgrid_server.url, "batch_size": 1}
+    options = {
+        "api_key_env": "TEST_SENDGRID_KEY",
+        "host": sendgrid_server.url,
+        "batch_size": 1,
+        "concurrency": 1,  # one request at a time: which one meets the 401 is known
+    }
     config = write_config(workdir, {"backend": "sendgrid", "options": options})
     sendgrid_server.faults += ["ok", "401"]  # the key is revoked after the first request
     stopped = run_cli("run", "--config", str(config), "--date", DAY)
