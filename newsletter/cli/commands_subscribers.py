@@ -106,10 +106,12 @@ def import_(config_path: str | None, file: Path) -> None:
     report = import_csv(engine, file, known_topics(loaded))
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
+    if report.problem_count > len(report.problems):
+        click.echo(f"... and {report.problem_count - len(report.problems)} more", err=True)
     click.echo(
-        f"{report.added} added, {report.updated} updated, {len(report.problems)} rows skipped"
+        f"{report.added} added, {report.updated} updated, {report.problem_count} rows skipped"
     )
-    if report.problems:
+    if report.problem_count:
         raise SystemExit(1)
 
 

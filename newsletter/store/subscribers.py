@@ -221,13 +221,14 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
 PAGE_SIZE = 2000  # readers per query when paging through the whole list
 
 
-def subscriber_pages(engine: Engine, page_size: int = PAGE_SIZE) -> Iterator[list[Subscriber]]:
+def subscriber_pages(engine: Engine, page_size: int | None = None) -> Iterator[list[Subscriber]]:
     """Every reader, any status, oldest first, one page at a time: keyset pagination on the
     row id (``WHERE id > last``), so page N costs what page 1 costs and a list of any size
     is never held in memory at once. Each page is its own short query (no open cursor
     across a run that takes minutes)."""
     table = _subscribers_table()
     columns = (table.c.id, table.c.email, table.c.name, table.c.topics, table.c.status)
+    page_size = page_size or PAGE_SIZE
     last = 0
     while True:
         query = (

@@ -83,6 +83,28 @@ def test_every_reader_once_per_segment_requests_and_rerun_sends_nobody_twice(
     assert Counter(sendgrid_server.delivered()) == delivered  # nobody got a second copy
 
 
+def test_small_pages_and_buffers_with_requests_in_flight_still_send_each_reader_once(
+    sendgrid_config: Path, sendgrid_server, run_cli, monkeypatch
+) -> None:
+    """Pages of 7 readers, buffers flushed early past 5 readers, 4 requests in flight:
+    the same readers get the same messages, each once."""
+    monkeypatch.setattr("newsletter.store.subscribers.PAGE_SIZE", 7)
+    monkeypatch.setattr("newsletter.sending.BUFFERED_READERS", 5)
+    emails = add_readers(sendgrid_config, 120)
+    first = run_cli("run", "--config", str(sendgrid_config), "--date", DAY)
+    assert first.exit_code == 0, first.output
+    assert "93 sent, 30 skipped, 0 failed (4 segments)" in first.output
+    expected = [e for i, e in enumerate(emails) if i % 4 != 3]
+    expected += ["ada@example.org", "grace@example.org", "alan@example.org"]
+    delivered = Counter(sendgrid_server.delivered())
+    assert sorted(delivered) == sorted(expected) and set(delivered.values()) == {1}
+    subjects = {tuple(a.recipients): a.body["subject"] for a in sendgrid_server.accepted if a.body}
+    one_topic = {s for r, s in subjects.items() if "reader00001@example.org" in r}
+    assert all(  # every request of one topic set carries that set's subject
+        s in one_topic for r, s in subjects.items() if r[0] in emails[1::4]
+    )
+
+
 def test_unsubscribed_readers_are_skipped_and_resend_is_deliberate(
     sendgrid_config: Path, sendgrid_server, run_cli
 ) -> None:
