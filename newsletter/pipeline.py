@@ -31,7 +31,14 @@ from newsletter.models import (
 )
 from newsletter.render import RenderedIssue, Renderer, build_context
 from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
-from newsletter.sending import ALREADY_SENT, SHUTTING_DOWN, Delivery, DeliveryTally, Progress
+from newsletter.sending import (
+    ALREADY_SENT,
+    OTHER_SENDER,
+    SHUTTING_DOWN,
+    Delivery,
+    DeliveryTally,
+    Progress,
+)
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, collect_papers
 from newsletter.sources.collect import Progress as SourceProgress
@@ -374,7 +381,7 @@ def _deliver(
         ledger.reset_for_resend()
     delivery = Delivery(backend, ledger, composer, sending.retry_in_doubt, sending.progress)
     delivery.total = len(only) if only else count_subscribers(engine, SubscriberStatus.ACTIVE)
-    with backend:
+    with ledger.senders.sending(), backend:  # other senders see this run as alive
         report.tally = delivery.run(pages)
     report.segments = composer.rendered_segments
     finish_run(engine, ledger.issue_id, run_counts(report))  # what `newsletter status` shows
@@ -391,6 +398,7 @@ def run_counts(report: RunReport) -> RunCounts:
     """This run's counts. "Already sent" is no skip a reader cares about, and readers left
     by a shutdown are not failures: the next run sends them."""
     already = report.tally.count("skipped", ALREADY_SENT)
+    already += report.tally.count("skipped", OTHER_SENDER)
     deferred = sum(n for (_, detail), n in report.tally.counts.items() if SHUTTING_DOWN in detail)
     skipped = report.count("skipped") - already
     failed = report.count("failed") - deferred

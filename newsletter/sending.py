@@ -25,12 +25,13 @@ from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient
 from newsletter.errors import DeliveryError
 from newsletter.models import DeliveryResult, OutgoingEmail, Subscriber, SubscriberStatus
-from newsletter.store.ledger import SENDING, SENT, Ledger
+from newsletter.store.ledger import ELSEWHERE, SENDING, SENT, Ledger
 
 Segment = frozenset[str] | None
 Progress = Callable[[int, int], None]  # (readers done, readers in total)
 
 ALREADY_SENT = "already sent"
+OTHER_SENDER = "sent by another run of this issue"  # several senders share one issue
 SHUTTING_DOWN = "shutting down: left for the next run"
 NOTHING_TODAY = "no papers in their topics today"
 IN_DOUBT = (
@@ -142,6 +143,8 @@ class Delivery:
             reader = due[email]
             if status == SENT:
                 self.tally.add(DeliveryResult(email, "skipped", detail=ALREADY_SENT))
+            elif status == ELSEWHERE:
+                self.tally.add(DeliveryResult(email, "skipped", detail=OTHER_SENDER))
             elif status == SENDING and not self.in_doubt_too:
                 self.tally.add(DeliveryResult(email, "failed", detail=IN_DOUBT))
             else:
@@ -200,7 +203,7 @@ class Delivery:
         prepared = batch.recipients
         claimed = self.ledger.claim(list(prepared), in_doubt_too=self.in_doubt_too)
         lost = [  # another run claimed these between prepare and now: it sends them
-            DeliveryResult(e, "skipped", detail=ALREADY_SENT) for e in prepared if e not in claimed
+            DeliveryResult(e, "skipped", detail=OTHER_SENDER) for e in prepared if e not in claimed
         ]
         if not claimed:
             return lost

@@ -30,14 +30,27 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from newsletter.models import DeliveryResult
 from newsletter.store.db import DeliveryRow, utcnow
+from newsletter.store.senders import Senders
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+# Not a stored status: what ``prepare`` answers for a row another live run is sending now.
+ELSEWHERE = "elsewhere"
 CHUNK = 500  # bound parameters per statement (SQLite's limit is 999 on old builds)
 
 _table: Table = DeliveryRow.__table__  # type: ignore[assignment]
@@ -55,7 +68,9 @@ class Ledger:
         self.engine = engine
         self.issue_id = issue_id
         self.token = token or secrets.token_hex(16)
+        self.senders = Senders(engine, self.token)
         self._claims = 0
+        self._dead_runs: set[str] = set()  # tokens of stopped runs whose rows are in doubt
 
     def statuses(self) -> dict[str, str]:
         """Every recipient of this issue and the status of their row."""
@@ -68,7 +83,9 @@ class Ledger:
 
     def prepare(self, emails: Iterable[str]) -> dict[str, str]:
         """Add a ``pending`` row for each of these recipients without one; answer their
-        statuses. Called once per page of readers, so it reads only that page's rows.
+        statuses. Called once per page of readers, so it reads only that page's rows. A
+        row another live run is sending answers ``ELSEWHERE``; ``SENDING`` means in doubt
+        (the run that claimed it has stopped).
 
         Safe when two runs prepare at once: conflicting inserts are ignored."""
         wanted = list(dict.fromkeys(emails))
@@ -89,18 +106,34 @@ class Ledger:
         found: dict[str, str] = {}
         with self.engine.connect() as connection:
             for chunk in _chunks(emails):
-                query = select(_table.c.email, _table.c.status).where(
+                query = select(_table.c.email, _table.c.status, _table.c.claim).where(
                     _table.c.issue_id == self.issue_id, _table.c.email.in_(chunk)
                 )
-                found.update((row.email, row.status) for row in connection.execute(query))
+                for row in connection.execute(query):
+                    found[row.email] = self._seen(row.status, row.claim)
         return found
+
+    def _seen(self, status: str, claim: str | None) -> str:
+        if status != SENDING or not claim:
+            return status
+        run = claim.split(".", 1)[0]
+        if self.senders.is_dead(run):
+            self._dead_runs.add(run)
+            return SENDING
+        return ELSEWHERE
 
     def claim(self, emails: Sequence[str], *, in_doubt_too: bool = False) -> list[str]:
         """Take the rows this run may send now; answer their emails (a subset of ``emails``).
 
-        ``in_doubt_too`` also takes rows left ``sending`` by a killed run; only for backends
-        where a second attempt cannot produce a second copy (or on the operator's request)."""
-        allowed = [PENDING, FAILED] + ([SENDING] if in_doubt_too else [])
+        ``in_doubt_too`` also takes rows left ``sending`` by a killed run (one ``prepare``
+        found stopped; never a live run's); only for backends where a second attempt cannot
+        produce a second copy (or on the operator's request)."""
+        takeable: ColumnElement[bool] = _table.c.status.in_([PENDING, FAILED])
+        if in_doubt_too:
+            self._find_dead_runs(emails)
+        if in_doubt_too and self._dead_runs:
+            dead = or_(*(_table.c.claim.like(f"{run}.%") for run in sorted(self._dead_runs)))
+            takeable = or_(takeable, and_(_table.c.status == SENDING, dead))
         self._claims += 1
         stamp = f"{self.token}.{self._claims}"  # this claim only: earlier ones stay out
         claimed: list[str] = []
@@ -111,7 +144,7 @@ class Ledger:
                     .where(
                         _table.c.issue_id == self.issue_id,
                         _table.c.email.in_(chunk),
-                        _table.c.status.in_(allowed),
+                        takeable,
                     )
                     .values(
                         status=SENDING,
@@ -129,6 +162,22 @@ class Ledger:
                 claimed.extend(connection.scalars(mine))
         order = {email: index for index, email in enumerate(emails)}
         return sorted(claimed, key=order.__getitem__)
+
+    def _find_dead_runs(self, emails: Sequence[str]) -> None:
+        """Learn which runs holding some of these rows in ``sending`` have stopped."""
+        with self.engine.connect() as connection:
+            for chunk in _chunks(emails):
+                query = (
+                    select(_table.c.claim)
+                    .distinct()
+                    .where(
+                        _table.c.issue_id == self.issue_id,
+                        _table.c.email.in_(chunk),
+                        _table.c.status == SENDING,
+                    )
+                )
+                for claim in connection.scalars(query):
+                    self._seen(SENDING, claim)
 
     def record(self, results: Sequence[DeliveryResult]) -> None:
         """Write what the backend answered, in one commit; only rows this run claimed.
