@@ -7,6 +7,7 @@ per-recipient links are filled in for each reader.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,7 @@ from newsletter.models import (
     Topic,
 )
 from newsletter.render import RenderedIssue, Renderer, build_context
+from newsletter.render.assembly import AssembledRenderer, AssemblyError
 from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
 from newsletter.sending import (
     ALREADY_SENT,
@@ -65,6 +67,8 @@ from newsletter.store.subscribers import (
 )
 from newsletter.tokens import TokenSigner
 from newsletter.topics import filter_sections, group_by_topic
+
+log = logging.getLogger(__name__)
 
 Segment = frozenset[str] | None
 KEPT_RENDERINGS = 64  # topic sets whose message is kept between batches
@@ -204,6 +208,11 @@ class IssueComposer:
         self.signer = signer
         templates_dir = loaded.model.newsletter.templates_dir
         self.renderer = Renderer(loaded.resolve_input(templates_dir) if templates_dir else None)
+        # Topic sets are assembled from pieces rendered once (render.assembly).
+        self._assembly: AssembledRenderer | None = AssembledRenderer(
+            self.renderer, issue, loaded.model.newsletter
+        )
+        self._checked = False
         # Only the latest renderings are kept: a set's message is needed while its batches
         # go, and a list with thousands of sets must not keep thousands of messages.
         self._cache: OrderedDict[Segment, RenderedIssue | None] = OrderedDict()
@@ -239,7 +248,23 @@ class IssueComposer:
             return None
         issue = Issue(self.issue.newsletter, self.issue.date, sections)
         ctx = build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
-        return self.renderer.render(issue, ctx)
+        if self._assembly is None:
+            return self.renderer.render(issue, ctx)
+        try:
+            assembled = self._assembly.render(issue, ctx)
+        except AssemblyError:
+            assembled = None
+        if not self._checked:  # the first set is rendered in full too, as a check
+            self._checked = True
+            real = self.renderer.render(issue, ctx)
+            if assembled != real:
+                log.warning(
+                    "the templates cannot be assembled from pieces: every topic set "
+                    "is rendered in full (slower for many topic sets)"
+                )
+                self._assembly = None
+                return real
+        return assembled if assembled is not None else self.renderer.render(issue, ctx)
 
     def _chosen(self, topics: Segment) -> tuple[str, ...] | None:
         """The reader's topics in display order, for "why you get this"."""
