@@ -39,7 +39,7 @@ IN_DOUBT = (
     "nobody gets two copies. Check the provider's activity log, then rerun with "
     "--retry-in-doubt to send it"
 )
-BUFFERED_READERS = 50_000  # readers waiting in per-set buffers before the largest go early
+BUFFERED_READERS = 200_000  # readers waiting in per-set buffers before the largest go early
 FAILURES_KEPT = 1_000  # failed readers kept by name for the report; all are counted
 
 

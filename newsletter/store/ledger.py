@@ -26,8 +26,10 @@ one SendGrid request (up to 1,000 recipients) long.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import (
@@ -71,6 +73,11 @@ class Ledger:
         self.senders = Senders(engine, self.token)
         self._claims = 0
         self._dead_runs: set[str] = set()  # tokens of stopped runs whose rows are in doubt
+        # SQLite takes one writer at a time and makes the others back off in sleeps of up
+        # to 100 ms; delivery workers of one run take turns here instead.
+        self._one_writer: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     def statuses(self) -> dict[str, str]:
         """Every recipient of this issue and the status of their row."""
@@ -97,7 +104,7 @@ class Ledger:
                 {"issue_id": self.issue_id, "email": e, "status": PENDING, "updated_at": now}
                 for e in missing
             ]
-            with self.engine.begin() as connection:
+            with self._one_writer, self.engine.begin() as connection:
                 connection.execute(_insert_ignoring_duplicates(connection), rows)
             known.update(self._statuses_of(missing))
         return known
@@ -137,7 +144,7 @@ class Ledger:
         self._claims += 1
         stamp = f"{self.token}.{self._claims}"  # this claim only: earlier ones stay out
         claimed: list[str] = []
-        with self.engine.begin() as connection:
+        with self._one_writer, self.engine.begin() as connection:
             for chunk in _chunks(emails):
                 connection.execute(
                     update(_table)
@@ -190,7 +197,7 @@ class Ledger:
                 groups.setdefault(_outcome(result), []).append(result.recipient)
         if not groups:
             return
-        with self.engine.begin() as connection:
+        with self._one_writer, self.engine.begin() as connection:
             for (status, provider_id, detail), emails in groups.items():
                 for chunk in _chunks(emails):
                     connection.execute(
