@@ -25,6 +25,7 @@ one SendGrid request (up to 1,000 recipients) long.
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 from collections import Counter
@@ -35,15 +36,21 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Select,
+    String,
     Table,
     and_,
     bindparam,
+    func,
     insert,
+    literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 
 from newsletter.models import DeliveryResult
@@ -53,7 +60,7 @@ from newsletter.store.senders import Senders
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 # Not a stored status: what ``prepare`` answers for a row another live run is sending now.
 ELSEWHERE = "elsewhere"
-CHUNK = 500  # bound parameters per statement (SQLite's limit is 999 on old builds)
+CHUNK = 5000  # addresses per statement (one bound JSON or array value each)
 
 _table: Table = DeliveryRow.__table__  # type: ignore[assignment]
 
@@ -61,6 +68,25 @@ _table: Table = DeliveryRow.__table__  # type: ignore[assignment]
 def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _email_in(emails: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """``email IN (...)`` with the list as one bound value: a 1,000-address batch is one
+    parameter to bind, not 1,000 to render and bind (which cost more than the UPDATE)."""
+    if dialect in ("sqlite", "postgresql"):
+        return _table.c.email.in_(_listed(emails, dialect).scalar_subquery())
+    return _table.c.email.in_(emails)
+
+
+def _listed(emails: Sequence[str], dialect: str) -> Select[Any]:
+    """``SELECT value FROM <the list>``: ``json_each`` of one JSON text on SQLite,
+    ``unnest`` of one array on PostgreSQL."""
+    if dialect == "sqlite":
+        rows = func.json_each(json.dumps(list(emails))).table_valued("value")
+    else:
+        array = bindparam("emails", list(emails), type_=ARRAY(String))
+        rows = func.unnest(array).table_valued("value").render_derived(name="listed")
+    return select(rows.c.value)
 
 
 class Ledger:
@@ -79,6 +105,9 @@ class Ledger:
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
 
+    def _in(self, emails: Sequence[str]) -> ColumnElement[bool]:
+        return _email_in(emails, self.engine.dialect.name)
+
     def statuses(self) -> dict[str, str]:
         """Every recipient of this issue and the status of their row."""
         query = select(_table.c.email, _table.c.status).where(_table.c.issue_id == self.issue_id)
@@ -96,25 +125,31 @@ class Ledger:
 
         Safe when two runs prepare at once: conflicting inserts are ignored."""
         wanted = list(dict.fromkeys(emails))
-        known = self._statuses_of(wanted)
-        missing = [e for e in wanted if e not in known]
-        if missing:
-            now = utcnow()
-            rows = [
-                {"issue_id": self.issue_id, "email": e, "status": PENDING, "updated_at": now}
-                for e in missing
-            ]
-            with self._one_writer, self.engine.begin() as connection:
-                connection.execute(_insert_ignoring_duplicates(connection), rows)
-            known.update(self._statuses_of(missing))
-        return known
+        dialect = self.engine.dialect.name
+        with self._one_writer, self.engine.begin() as connection:
+            for chunk in _chunks(wanted):
+                if dialect in ("sqlite", "postgresql"):  # one statement, one bound list
+                    listed = _listed(chunk, dialect).subquery()
+                    new = select(
+                        literal(self.issue_id), listed.c.value, literal(PENDING), literal(utcnow())
+                    ).where(text("1 = 1"))  # SQLite: a WHERE ends the SELECT before its ON CONFLICT
+                    columns = ["issue_id", "email", "status", "updated_at"]
+                    statement = _insert_ignoring_duplicates(connection).from_select(columns, new)
+                    connection.execute(statement)
+                else:
+                    rows = [
+                        {"issue_id": self.issue_id, "email": e, "status": PENDING,
+                         "updated_at": utcnow()} for e in chunk
+                    ]  # fmt: skip
+                    connection.execute(_insert_ignoring_duplicates(connection), rows)
+        return self._statuses_of(wanted)
 
     def _statuses_of(self, emails: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         with self.engine.connect() as connection:
             for chunk in _chunks(emails):
                 query = select(_table.c.email, _table.c.status, _table.c.claim).where(
-                    _table.c.issue_id == self.issue_id, _table.c.email.in_(chunk)
+                    _table.c.issue_id == self.issue_id, self._in(chunk)
                 )
                 for row in connection.execute(query):
                     found[row.email] = self._seen(row.status, row.claim)
@@ -150,7 +185,7 @@ class Ledger:
                     update(_table)
                     .where(
                         _table.c.issue_id == self.issue_id,
-                        _table.c.email.in_(chunk),
+                        self._in(chunk),
                         takeable,
                     )
                     .values(
@@ -162,7 +197,7 @@ class Ledger:
                 )
                 mine = select(_table.c.email).where(
                     _table.c.issue_id == self.issue_id,
-                    _table.c.email.in_(chunk),
+                    self._in(chunk),
                     _table.c.claim == stamp,
                     _table.c.status == SENDING,
                 )
@@ -179,7 +214,7 @@ class Ledger:
                     .distinct()
                     .where(
                         _table.c.issue_id == self.issue_id,
-                        _table.c.email.in_(chunk),
+                        self._in(chunk),
                         _table.c.status == SENDING,
                     )
                 )
@@ -204,7 +239,7 @@ class Ledger:
                         update(_table)
                         .where(
                             _table.c.issue_id == self.issue_id,
-                            _table.c.email.in_(chunk),
+                            self._in(chunk),
                             _table.c.claim.like(f"{self.token}.%"),
                         )
                         .values(
