@@ -78,7 +78,12 @@ def build_mime(message: OutgoingEmail) -> EmailMessage:
 
 
 def _to_header(message: OutgoingEmail) -> str:
-    if not message.to_name:
-        return message.to
-    local, _, domain = message.to.rpartition("@")
-    return str(Address(display_name=header_safe(message.to_name), username=local, domain=domain))
+    return to_header(message.to, message.to_name)
+
+
+def to_header(address: str, name: str | None) -> str:
+    """``To:`` for one reader: the address, with their name quoted as needed."""
+    if not name:
+        return address
+    local, _, domain = address.rpartition("@")
+    return str(Address(display_name=header_safe(name), username=local, domain=domain))

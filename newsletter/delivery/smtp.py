@@ -20,10 +20,11 @@ import ssl
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from newsletter.delivery.base import EmailBackend
-from newsletter.delivery.message import build_mime
+from newsletter.delivery.message import Recipient, build_mime, expand
+from newsletter.delivery.wire import WireTemplate
 from newsletter.errors import DeliveryError
 from newsletter.models import DeliveryResult, OutgoingEmail
 
@@ -75,12 +76,28 @@ class SmtpBackend(EmailBackend):
             _hang_up(connection)
 
     def send_messages(self, messages: Sequence[OutgoingEmail]) -> list[DeliveryResult]:
+        return self._send_all([_Mime(m) for m in messages])
+
+    def send_segment(
+        self, template: OutgoingEmail, recipients: Sequence[Recipient]
+    ) -> list[DeliveryResult]:
+        """The segment's shared headers are folded once (``WireTemplate``); a reader whose
+        address is not ASCII goes through ``build_mime`` (it needs SMTPUTF8)."""
+        wire = WireTemplate(template)
+        return self._send_all(
+            [
+                _Wire(wire, r) if r.email.isascii() else _Mime(expand(template, r))
+                for r in recipients
+            ]
+        )
+
+    def _send_all(self, outgoing: Sequence[_Outgoing]) -> list[DeliveryResult]:
         opened_here = not self._held
         connection: smtplib.SMTP | None = self._take()
         try:
             results = []
-            for message in messages:
-                result, connection = self._send_one(connection, message)
+            for one in outgoing:
+                result, connection = self._send_one(connection, one)
                 results.append(result)
             return results
         finally:
@@ -100,16 +117,15 @@ class SmtpBackend(EmailBackend):
             self._idle.append(connection)
 
     def _send_one(
-        self, connection: smtplib.SMTP | None, message: OutgoingEmail
+        self, connection: smtplib.SMTP | None, message: _Outgoing
     ) -> tuple[DeliveryResult, smtplib.SMTP | None]:
         """The result, and the connection to go on with (``None`` once it is gone)."""
-        mime = build_mime(message)
-        sender = email.utils.parseaddr(message.sender)[1]
+        sender = message.sender
         for _attempt in (1, 2):
             if connection is None:
                 connection = self._connect()  # raises DeliveryError if the server is gone
             try:
-                connection.send_message(mime, from_addr=sender, to_addrs=[message.to])
+                message.send(connection)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = exc.recipients.get(message.to, (0, b"refused"))
                 return DeliveryResult(message.to, "failed", detail=_reply(code, text)), connection
@@ -173,6 +189,39 @@ class SmtpBackend(EmailBackend):
             connection.starttls(context=context)
             connection.ehlo()
         return connection
+
+
+class _Outgoing(Protocol):
+    """One message as the connection sends it."""
+
+    to: str
+    sender: str
+    message_id: str
+
+    def send(self, connection: smtplib.SMTP) -> None: ...
+
+
+class _Mime:
+    """A message built by ``build_mime`` (any address, SMTPUTF8 when needed)."""
+
+    def __init__(self, message: OutgoingEmail) -> None:
+        self.to, self.message_id = message.to, message.message_id
+        self.sender = email.utils.parseaddr(message.sender)[1]
+        self._mime = build_mime(message)
+
+    def send(self, connection: smtplib.SMTP) -> None:
+        connection.send_message(self._mime, from_addr=self.sender, to_addrs=[self.to])
+
+
+class _Wire:
+    """A segment's reader, serialized from the segment's ``WireTemplate``."""
+
+    def __init__(self, wire: WireTemplate, recipient: Recipient) -> None:
+        self.to, self.sender = recipient.email, wire.sender
+        self._data, self.message_id = wire.message(recipient)
+
+    def send(self, connection: smtplib.SMTP) -> None:
+        connection.sendmail(self.sender, [self.to], self._data)
 
 
 def _hang_up(connection: smtplib.SMTP) -> None:
