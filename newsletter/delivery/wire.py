@@ -25,13 +25,14 @@ from newsletter.delivery.message import (
 from newsletter.models import OutgoingEmail
 
 _CRLF = b"\r\n"
+_LINE = POLICY.max_line_length or 998
 
 
 def _fold(name: str, value: str) -> bytes:
     """One header line. An ASCII value that fits the policy's 998-character lines is written
     as it is (what the policy would write: our values carry no CR/LF); others are folded
     and encoded by the ``email`` package."""
-    if value.isascii() and len(name) + len(value) + 2 <= POLICY.max_line_length:
+    if value.isascii() and len(name) + len(value) + 2 <= _LINE:
         return f"{name}: {value}\r\n".encode("ascii")
     return POLICY.fold_binary(name, POLICY.header_store_parse(name, value)[1])
 
