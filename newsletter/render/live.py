@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from newsletter import pipeline
+from newsletter import preview as previews
 from newsletter.config import LoadedConfig, load_config
 from newsletter.errors import NewsletterError
 from newsletter.render.environment import template_search_path
@@ -29,7 +29,7 @@ from newsletter.render.live_page import page
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    preview: pipeline.Preview
+    preview: previews.Preview
     subscribers: list[str]
 
 
@@ -78,7 +78,7 @@ class LivePreview:
     def _render(self, email: str | None) -> Rendered | str:
         try:
             loaded = self._load()
-            preview = pipeline.preview(loaded, self.day, email)
+            preview = previews.preview(loaded, self.day, email)
         except NewsletterError as exc:
             return str(exc)
         emails = [s.email for s in loaded.model.subscribers]
