@@ -75,7 +75,7 @@ def preview(
 def _serve(config_path: str | None, day: dt.date | None, port: int) -> None:
     import uvicorn
 
-    from newsletter.render.live import LivePreview, create_app
+    from newsletter.web.live_preview import LivePreview, create_app
 
     live = LivePreview(config_path, day)
     click.echo(f"Live preview on http://127.0.0.1:{port}/ (Ctrl+C to stop)")

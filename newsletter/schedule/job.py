@@ -18,13 +18,13 @@ from sqlalchemy.engine import Engine
 
 from newsletter import pipeline
 from newsletter.config import LoadedConfig, load_config
+from newsletter.config.schedule_time import parse_at, parse_days
 from newsletter.delivery import get_backend
 from newsletter.errors import NewsletterError, NoPapersError
 from newsletter.models import SubscriberStatus
 from newsletter.readers import readers_for_run
 from newsletter.schedule.local_time import due_subscribers
 from newsletter.schedule.shutdown import ScheduledBackend
-from newsletter.schedule.triggers import parse_at, parse_days
 from newsletter.store import open_database
 from newsletter.store.runs import RunCounts, RunStatus, delivered_emails, mark_run
 

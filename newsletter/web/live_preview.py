@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -24,13 +23,7 @@ from newsletter import preview as previews
 from newsletter.config import LoadedConfig, load_config
 from newsletter.errors import NewsletterError
 from newsletter.render.environment import template_search_path
-from newsletter.render.live_page import page
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    preview: previews.Preview
-    subscribers: list[str]
+from newsletter.web.live_preview_page import Rendered, page
 
 
 class LivePreview:
