@@ -45,7 +45,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             concurrency=o.concurrency,
         )
     if isinstance(config, SendGridDelivery):
-        from newsletter.delivery.sendgrid import RetryPolicy, SendGridBackend
+        from newsletter.delivery.sendgrid import SendGridBackend, SendGridRetryPolicy
 
         s = config.options
         return SendGridBackend(
@@ -56,7 +56,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             categories=s.categories,
             batch_size=s.batch_size,
             concurrency=s.concurrency,
-            retry=RetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
+            retry=SendGridRetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
         )
     raise ConfigError(f"delivery.backend: {config.backend!r} is not available")
 

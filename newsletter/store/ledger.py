@@ -31,6 +31,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -57,15 +58,28 @@ from newsletter.models import DeliveryResult
 from newsletter.store.db import DeliveryRow, utcnow
 from newsletter.store.senders import Senders
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-# Not a stored status: what ``prepare`` answers for a row another live run is sending now.
-ELSEWHERE = "elsewhere"
-CHUNK = 5000  # addresses per statement (one bound JSON or array value each)
+
+class RowStatus(StrEnum):
+    """Where one reader's ``deliveries`` row stands (the diagram above); ``ELSEWHERE`` is
+    never stored: ``prepare`` answers it for a row another live run is sending now."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    ELSEWHERE = "elsewhere"
+
+
+PENDING, SENDING, SENT, FAILED = (
+    RowStatus.PENDING, RowStatus.SENDING, RowStatus.SENT, RowStatus.FAILED
+)  # fmt: skip
+ELSEWHERE = RowStatus.ELSEWHERE
+ADDRESSES_PER_STATEMENT = 5000  # one bound JSON text or array holds them all
 
 _table: Table = DeliveryRow.__table__  # type: ignore[assignment]
 
 
-def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+def _chunks(items: Sequence[str], size: int = ADDRESSES_PER_STATEMENT) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -14,16 +14,16 @@ from newsletter.delivery.message import make_message_id, sender_domain
 from newsletter.models import OutgoingEmail
 from newsletter.store.audience import reader_row_id
 from newsletter.web.context import WebContext
-from newsletter.web.subscriptions import Outcome
+from newsletter.web.subscriptions import RequestOutcome
 
 log = logging.getLogger(__name__)
 
 
 def subscription_email(
-    web: WebContext, email: str, reader_id: int, outcome: Outcome
+    web: WebContext, email: str, reader_id: int, outcome: RequestOutcome
 ) -> OutgoingEmail:
     n = web.loaded.model.newsletter
-    if outcome is Outcome.CONFIRM:
+    if outcome is RequestOutcome.CONFIRM:
         link = f"{web.base_url}/confirm/{web.signer.sign(reader_id, 'confirm')}"
         name, subject = "confirm_email", f"Confirm your subscription to {n.name}"
     else:
@@ -42,9 +42,9 @@ def subscription_email(
     )
 
 
-def send_subscription_email(web: WebContext, email: str, outcome: Outcome) -> None:
+def send_subscription_email(web: WebContext, email: str, outcome: RequestOutcome) -> None:
     """Send and log the outcome; a failure is logged, never shown to the visitor."""
-    if outcome is Outcome.SUPPRESSED:
+    if outcome is RequestOutcome.SUPPRESSED:
         return
     reader_id = reader_row_id(web.engine, web.listed, email)
     if reader_id is None:  # removed between the page and now: nobody to write to

@@ -89,7 +89,7 @@ def test_small_pages_and_buffers_with_requests_in_flight_still_send_each_reader_
     """Pages of 7 readers, buffers flushed early past 5 readers, 4 requests in flight:
     the same readers get the same messages, each once."""
     monkeypatch.setattr("newsletter.store.subscribers.PAGE_SIZE", 7)
-    monkeypatch.setattr("newsletter.sending.BUFFERED_READERS", 5)
+    monkeypatch.setattr("newsletter.dispatch.BUFFERED_READERS", 5)
     emails = add_readers(sendgrid_config, 120)
     first = run_cli("run", "--config", str(sendgrid_config), "--date", DAY)
     assert first.exit_code == 0, first.output

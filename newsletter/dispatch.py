@@ -23,16 +23,21 @@ from typing import Protocol
 
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient
-from newsletter.errors import DeliveryError
-from newsletter.models import DeliveryResult, OutgoingEmail, Subscriber, SubscriberStatus
-from newsletter.store.ledger import ELSEWHERE, SENDING, SENT, Ledger
+from newsletter.errors import DeliveryError, ShutdownRequestedError
+from newsletter.models import (
+    DeliveryReason,
+    DeliveryResult,
+    OutgoingEmail,
+    Subscriber,
+    SubscriberStatus,
+)
+from newsletter.store.ledger import Ledger, RowStatus
 
-Segment = frozenset[str] | None
-Progress = Callable[[int, int], None]  # (readers done, readers in total)
+TopicSet = frozenset[str] | None  # a reader's chosen topics; None: every topic
+DeliveryProgress = Callable[[int, int], None]  # (readers done, readers in total)
 
 ALREADY_SENT = "already sent"
 OTHER_SENDER = "sent by another run of this issue"  # several senders share one issue
-SHUTTING_DOWN = "shutting down: left for the next run"
 NOTHING_TODAY = "no papers in their topics today"
 IN_DOUBT = (
     "in doubt: a run was killed while this message was with the provider; not sent again so "
@@ -43,28 +48,29 @@ BUFFERED_READERS = 200_000  # readers waiting in per-set buffers before the larg
 FAILURES_KEPT = 1_000  # failed readers kept by name for the report; all are counted
 
 
-class SegmentSource(Protocol):
+class TopicSetSource(Protocol):
     """What the pipeline's composer offers: one shared message per topic set, per-reader
     parts, and whether a topic set has any papers today."""
 
-    def has_papers(self, topics: Segment) -> bool: ...
+    def has_papers(self, topics: TopicSet) -> bool: ...
 
-    def segment_message(self, topics: Segment) -> OutgoingEmail: ...
+    def segment_message(self, topics: TopicSet) -> OutgoingEmail: ...
 
     def recipient(self, subscriber: Subscriber) -> Recipient: ...
 
 
 @dataclass(slots=True)
 class DeliveryTally:
-    """What happened to every reader, counted by (status, detail); failed readers are kept
+    """What happened to every reader, counted by (status, reason, detail); failed readers are kept
     by name (the first ``FAILURES_KEPT``), sent ones only counted: a million results would
     not fit the memory a run is allowed."""
 
-    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    counts: Counter[tuple[str, DeliveryReason | None, str]] = field(default_factory=Counter)
     failures: list[DeliveryResult] = field(default_factory=list)
 
     def add(self, result: DeliveryResult) -> None:
-        self.counts[(result.status, result.detail if result.status != "sent" else "")] += 1
+        detail = result.detail if result.status != "sent" else ""
+        self.counts[(result.status, result.reason, detail)] += 1
         if result.status == "failed" and len(self.failures) < FAILURES_KEPT:
             self.failures.append(result)
 
@@ -76,11 +82,19 @@ class DeliveryTally:
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def count(self, status: str, detail: str | None = None) -> int:
-        return sum(n for (s, d), n in self.counts.items() if s == status and detail in (None, d))
+    def count(self, status: str) -> int:
+        return sum(n for (s, _, _), n in self.counts.items() if s == status)
+
+    def count_reason(self, reason: DeliveryReason) -> int:
+        return sum(n for (_, r, _), n in self.counts.items() if r is reason)
 
     def details(self, status: str) -> dict[str, int]:
-        return {d: n for (s, d), n in self.counts.items() if s == status}
+        """Readers of this status by what a person reads (``detail``)."""
+        found: Counter[str] = Counter()
+        for (s, _, detail), n in self.counts.items():
+            if s == status:
+                found[detail] += n
+        return dict(found)
 
 
 @dataclass(slots=True)
@@ -93,12 +107,12 @@ class _Batch:
 class Delivery:
     backend: EmailBackend
     ledger: Ledger
-    composer: SegmentSource
+    composer: TopicSetSource
     retry_in_doubt: bool = False
-    progress: Progress | None = None
+    progress: DeliveryProgress | None = None
     total: int = 0  # readers expected, for the progress bar only
     tally: DeliveryTally = field(default_factory=DeliveryTally)
-    _buffers: dict[Segment, list[Subscriber]] = field(default_factory=dict)
+    _buffers: dict[TopicSet, list[Subscriber]] = field(default_factory=dict)
     _buffered: int = 0
     _stopped: DeliveryError | None = None
     _in_flight: dict[Future[list[DeliveryResult]], list[str]] = field(default_factory=dict)
@@ -128,9 +142,9 @@ class Delivery:
         due: dict[str, Subscriber] = {}
         for reader in page:
             if reader.status is not SubscriberStatus.ACTIVE:
-                self.tally.add(DeliveryResult(reader.email, "skipped", detail=reader.status.value))
+                self.tally.add(_skipped(reader.email, DeliveryReason.INACTIVE, reader.status.value))
             elif not self.composer.has_papers(reader.topics):
-                self.tally.add(DeliveryResult(reader.email, "skipped", detail=NOTHING_TODAY))
+                self.tally.add(_skipped(reader.email, DeliveryReason.NOTHING_TODAY, NOTHING_TODAY))
             else:
                 due[reader.email] = reader
         if not due:
@@ -141,12 +155,15 @@ class Delivery:
         ready: list[list[Subscriber]] = []
         for email, status in self.ledger.prepare(due).items():
             reader = due[email]
-            if status == SENT:
-                self.tally.add(DeliveryResult(email, "skipped", detail=ALREADY_SENT))
-            elif status == ELSEWHERE:
-                self.tally.add(DeliveryResult(email, "skipped", detail=OTHER_SENDER))
-            elif status == SENDING and not self.in_doubt_too:
-                self.tally.add(DeliveryResult(email, "failed", detail=IN_DOUBT))
+            if status == RowStatus.SENT:
+                self.tally.add(_skipped(email, DeliveryReason.ALREADY_SENT, ALREADY_SENT))
+            elif status == RowStatus.ELSEWHERE:
+                self.tally.add(_skipped(email, DeliveryReason.OTHER_SENDER, OTHER_SENDER))
+            elif status == RowStatus.SENDING and not self.in_doubt_too:
+                in_doubt = DeliveryResult(
+                    email, "failed", detail=IN_DOUBT, reason=DeliveryReason.IN_DOUBT
+                )
+                self.tally.add(in_doubt)
             else:
                 ready += self._buffer(reader)
         while self._buffered > BUFFERED_READERS:
@@ -162,7 +179,7 @@ class Delivery:
             return self._flush(reader.topics)
         return []
 
-    def _flush(self, topics: Segment) -> list[list[Subscriber]]:
+    def _flush(self, topics: TopicSet) -> list[list[Subscriber]]:
         readers = self._buffers.pop(topics, [])
         self._buffered -= len(readers)
         size = max(1, self.backend.batch_size)
@@ -203,7 +220,9 @@ class Delivery:
         prepared = batch.recipients
         claimed = self.ledger.claim(list(prepared), in_doubt_too=self.in_doubt_too)
         lost = [  # another run claimed these between prepare and now: it sends them
-            DeliveryResult(e, "skipped", detail=OTHER_SENDER) for e in prepared if e not in claimed
+            _skipped(e, DeliveryReason.OTHER_SENDER, OTHER_SENDER)
+            for e in prepared
+            if e not in claimed
         ]
         if not claimed:
             return lost
@@ -222,4 +241,10 @@ class Delivery:
 
 
 def _not_attempted(email: str, error: DeliveryError) -> DeliveryResult:
-    return DeliveryResult(email, "failed", detail=f"not sent: {error}")
+    shutdown = isinstance(error, ShutdownRequestedError)
+    reason = DeliveryReason.SHUTDOWN if shutdown else DeliveryReason.NOT_ATTEMPTED
+    return DeliveryResult(email, "failed", detail=f"not sent: {error}", reason=reason)
+
+
+def _skipped(email: str, reason: DeliveryReason, detail: str) -> DeliveryResult:
+    return DeliveryResult(email, "skipped", detail=detail, reason=reason)
