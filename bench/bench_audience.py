@@ -27,6 +27,7 @@ import json
 import os
 import random
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -180,6 +181,145 @@ def million(env: dict[str, str], args: argparse.Namespace) -> None:
         bench_run(Path(folder), env, args.million, fixed_sets(32), 0.0, "fake at once")
 
 
+def local_cost(count: int) -> dict[str, float]:
+    """CPU microseconds per reader for what a run does per reader, in batches of 1,000:
+    sign the two links, build the SendGrid personalization (JSON), the ledger row (prepare,
+    claim, record) in a fresh SQLite file."""
+    from newsletter.compose import IssueComposer
+    from newsletter.delivery.sendgrid import _personalization
+    from newsletter.models import DeliveryResult, Subscriber
+    from newsletter.store import open_database
+    from newsletter.store.issues import get_or_create_issue
+    from newsletter.store.ledger import Ledger
+    from newsletter.tokens import TokenSigner
+
+    loaded = load_config(REPO / "config" / "newsletter.yaml")
+    _, issue = collect_and_group(loaded, DAY)
+    composer = IssueComposer(loaded, issue, TokenSigner("bench-secret"))
+    readers = [Subscriber(f"local{i:07d}@example.org", id=i + 1) for i in range(count)]
+    cpu: dict[str, float] = {"links": 0.0, "personalization": 0.0, "ledger": 0.0}
+    with tempfile.TemporaryDirectory() as folder:
+        engine = open_database(f"sqlite:///{folder}/local.db")
+        ledger = Ledger(engine, get_or_create_issue(engine, "bench", DAY))
+        for start in range(0, count, 1000):
+            batch = readers[start : start + 1000]
+            t0 = time.process_time()
+            recipients = [composer.recipient(r) for r in batch]
+            t1 = time.process_time()
+            json.dumps([_personalization(r) for r in recipients])
+            t2 = time.process_time()
+            emails = [r.email for r in batch]
+            ledger.prepare(emails)
+            claimed = ledger.claim(emails)
+            ledger.record([DeliveryResult(e, "sent", provider_id="x") for e in claimed])
+            t3 = time.process_time()
+            cpu["links"] += t1 - t0
+            cpu["personalization"] += t2 - t1
+            cpu["ledger"] += t3 - t2
+        engine.dispose()
+    return {k: v / count * 1e6 for k, v in cpu.items()}
+
+
+def naive_rate(url: str, count: int) -> float:
+    """Readers per second when every reader is one API request (composed as it goes)."""
+    from newsletter.compose import IssueComposer
+    from newsletter.delivery.sendgrid import SendGridBackend
+    from newsletter.models import Subscriber
+    from newsletter.tokens import TokenSigner
+
+    loaded = load_config(REPO / "config" / "newsletter.yaml")
+    _, issue = collect_and_group(loaded, DAY)
+    composer = IssueComposer(loaded, issue, TokenSigner("bench-secret"))
+    rendered = composer.segment(None)
+    assert rendered is not None
+    readers = [Subscriber(f"naive{i:05d}@example.org", id=i + 1) for i in range(count)]
+    backend = SendGridBackend(KEY, host=url, timeout=60, concurrency=1)
+    started = time.perf_counter()
+    for start in range(0, count, 100):
+        chunk = [composer.compose(r, rendered) for r in readers[start : start + 100]]
+        assert all(r.status == "sent" for r in backend.send_messages(chunk))
+    return count / (time.perf_counter() - started)
+
+
+def local(env: dict[str, str], args: argparse.Namespace) -> None:
+    costs = local_cost(args.local)
+    print(f"local: cost per reader over {args.local:,} readers (CPU): "
+          + ", ".join(f"{k} {v:.1f} us" for k, v in costs.items())
+          + f"; total {sum(costs.values()):.1f} us")  # fmt: skip
+    fake = Fake()
+    try:
+        with tempfile.TemporaryDirectory() as name:
+            folder = Path(name)
+            config = write_config(folder, sendgrid(fake.url))
+            csv_file = folder / "readers.csv"
+            write_readers(csv_file, args.readers, fixed_sets(32))
+            newsletter(config, env, "subscribers", "import", str(csv_file))
+            seconds, peak, code, _ = newsletter(config, env, "run", "--date", str(DAY))
+            batched = args.readers / seconds
+            naive = naive_rate(fake.url, args.naive)
+    finally:
+        fake.close()
+    print(f"  batched: `newsletter run`, {args.readers:,} readers in 32 sets, fake at once:"
+          f" {seconds:.1f} s wall (process start included), {batched:,.0f} readers/s,"
+          f" peak RSS {peak:.0f} MB, exit {code}")  # fmt: skip
+    print(f"  one request per reader ({args.naive:,} readers): {naive:,.0f} readers/s;"
+          f" batched/naive {batched / naive:.0f}x")  # fmt: skip
+
+
+SENDER = """
+import subprocess, sys
+runs = [subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True) for _ in range(2)]
+for run in runs:
+    print(run.communicate()[0])
+    print("EXIT", run.returncode)
+"""
+
+
+def senders(env: dict[str, str], args: argparse.Namespace) -> None:
+    import sqlalchemy
+
+    url = os.environ.get("NEWSLETTER_BENCH_PG_URL") or os.environ.get("NEWSLETTER_TEST_PG_URL")
+    if not url:
+        print("senders: skipped (set NEWSLETTER_BENCH_PG_URL or NEWSLETTER_TEST_PG_URL)")
+        return
+    schema = f"bench_{secrets.token_hex(4)}"
+    admin = sqlalchemy.create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    database = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    fake = Fake()
+    try:
+        with tempfile.TemporaryDirectory() as name:
+            folder = Path(name)
+            config = write_config(folder, sendgrid(fake.url, batch_size=500), database)
+            csv_file = folder / "readers.csv"
+            write_readers(csv_file, args.senders, [""])
+            newsletter(config, env, "subscribers", "import", str(csv_file))
+            fake.say("latency 0.05")
+            command = [sys.executable, "-m", "newsletter", "run", "--config", str(config),
+                       "--date", str(DAY)]  # fmt: skip
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-c", SENDER, *command], env=env, cwd=folder,
+                                  capture_output=True, text=True, check=False)  # fmt: skip
+            seconds = time.perf_counter() - started
+            counts = fake.say()
+    finally:
+        fake.close()
+        with admin.begin() as connection:
+            connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+    shares = [int(m) for m in re.findall(r"Recipients: (\d+) sent", done.stdout)]
+    codes = re.findall(r"EXIT (-?\d+)", done.stdout)
+    dupes = counts["recipients"] - counts["unique_recipients"]
+    missing = args.senders - counts["unique_recipients"]
+    print(
+        f"senders: two `newsletter run` on PostgreSQL, one {args.senders:,}-reader issue,"
+        f" fake with a 50 ms round trip: {seconds:.1f} s; shares {shares} (sum"
+        f" {sum(shares):,}), {dupes:,.0f} duplicates, {missing:,.0f} missing, exits {codes}"
+    )
+
+
 SMTP_SERVER = """
 import asyncio, sys
 from aiosmtpd.controller import Controller
@@ -251,6 +391,7 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=2_000)
     parser.add_argument("--smtp", type=int, default=20_000)
     parser.add_argument("--senders", type=int, default=50_000)
+    parser.add_argument("--local", type=int, default=20_000)
     args = parser.parse_args()
     env = {**os.environ, "BENCH_KEY": KEY, "NEWSLETTER_SECRET": "bench-secret",
            "PYTHONPATH": str(REPO)}  # fmt: skip
