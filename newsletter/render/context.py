@@ -171,19 +171,26 @@ def format_subject(template: str, issue: Issue, name: str) -> str:
 # "%%" in a paper's text could spell a per-reader placeholder; a word joiner between the two
 # signs keeps the text as it reads but no longer as a placeholder.
 _DISARMED = "%\u2060%"
+# C0 control characters (a NUL or an ESC in a source's text) are invalid in HTML and make the
+# MJML parser fail the whole issue; they carry nothing a reader could see, so they go.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _needs_disarming(text: str) -> bool:
+    return "%%" in text or _CONTROL.search(text) is not None
 
 
 def _disarm(text: str) -> str:
-    return text.replace("%%", _DISARMED)
+    return _CONTROL.sub("", text).replace("%%", _DISARMED)
 
 
 def disarm_placeholders(issue: Issue) -> Issue:
-    """The issue with every piece of paper text unable to forge a per-reader placeholder
-    (only papers that hold "%%" are copied)."""
+    """The issue with every piece of paper text unable to forge a per-reader placeholder or
+    to break the markup (only papers that hold "%%" or a control character are copied)."""
 
     def safe(paper: Paper) -> Paper:
         texts = (paper.title, paper.abstract, paper.ai_summary or "", *paper.authors)
-        if not any("%%" in t for t in texts):
+        if not any(_needs_disarming(t) for t in texts):
             return paper
         return replace(
             paper,
