@@ -244,6 +244,14 @@ class NoOptions(Strict):
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
+class DkimOptions(Strict):
+    """Sign with the key in ``private_key_env`` (PEM), published at selector._domainkey.domain."""
+
+    domain: str = Field(max_length=253, pattern=r"^([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$")
+    selector: str = Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,62})$")
+    private_key_env: str = Field(pattern=ENV_NAME)
+
+
 class SmtpOptions(Strict):
     """Credentials only through environment variables named here (checked at load time)."""
 
@@ -254,6 +262,7 @@ class SmtpOptions(Strict):
     password_env: str | None = Field(default=None, pattern=ENV_NAME)
     timeout: float = Field(default=30.0, gt=0)
     ca_file: str | None = None  # PEM bundle to trust instead of the system's (private relays)
+    dkim: DkimOptions | None = None  # sign every message (docs/delivery.md: the DNS records)
 
 
 class SendGridOptions(Strict):
