@@ -4,7 +4,7 @@ Routes (the links in every email point at these, under ``newsletter.base_url``):
 
     GET  /  /subscribe          the form: address and topics
     POST /subscribe             ask for a subscription (sends the confirmation email)
-    GET  /confirm/{token}       activate it (the link expires after 3 days)
+    GET  /confirm/{token}       a page with a button; POST (CSRF): activate (the link lives 3 days)
     GET|POST /preferences/{token}  choose topics, pause, unsubscribe
     GET  /unsubscribe/{token}   a page with a button; POST: RFC 8058 one-click unsubscribe
     GET  /archive               past issues;  /archive/YYYY-MM-DD one issue;  /archive/feed.atom
@@ -59,7 +59,7 @@ ROUTES = [
     Route("/", subscribe_form, methods=["GET"]),
     Route("/subscribe", subscribe_form, methods=["GET"]),
     Route("/subscribe", subscribe, methods=["POST"]),
-    Route("/confirm/{token}", confirm, methods=["GET"]),
+    Route("/confirm/{token}", confirm, methods=["GET", "POST"]),
     Route("/preferences/{token}", preferences, methods=["GET", "POST"]),
     Route("/unsubscribe", unsubscribe_help, methods=["GET"]),
     Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET"]),
