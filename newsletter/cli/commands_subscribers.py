@@ -13,6 +13,8 @@ from newsletter.config import LoadedConfig, load_config
 from newsletter.errors import NewsletterError
 from newsletter.models import SubscriberStatus
 from newsletter.store import open_database
+from newsletter.store.events import reactivate as store_reactivate
+from newsletter.store.events import suppressed_readers
 from newsletter.store.subscriber_csv import export_csv, import_csv
 from newsletter.store.subscribers import (
     all_subscribers,
@@ -35,7 +37,8 @@ def known_topics(loaded: LoadedConfig) -> list[str]:
 
 @click.group(epilog="Example: newsletter subscribers import readers.csv")
 def subscribers() -> None:
-    """Add, remove, list, import and export readers (kept in the configured database)."""
+    """Add, remove, list, import, export, reactivate and forget readers (kept in the
+    configured database)."""
 
 
 @subscribers.command(
@@ -77,21 +80,54 @@ def remove(config_path: str | None, email: str, unsubscribe: bool) -> None:
     click.echo(f"{email}: {'unsubscribed' if unsubscribe else 'removed'}")
 
 
-@subscribers.command(name="list", epilog="Example: newsletter subscribers list --status active")
+SUPPRESSED = "suppressed"  # bounced, complained or unsubscribed: shows why and since when
+
+
+@subscribers.command(name="list", epilog="Example: newsletter subscribers list --status suppressed")
 @config_option
 @click.option(
     "--status",
-    type=click.Choice([s.value for s in SubscriberStatus]),
+    type=click.Choice([s.value for s in SubscriberStatus] + [SUPPRESSED]),
     default=None,
-    help="Only readers with this status.",
+    help="Only readers with this status; 'suppressed': every stopped reader, why and since when.",
 )
 def list_(config_path: str | None, status: str | None) -> None:
     """Show every reader: address, status and topics."""
     _, engine = _open(config_path)
+    if status == SUPPRESSED:
+        stopped = suppressed_readers(engine)
+        for item in stopped:
+            since = f"{item.since:%Y-%m-%d %H:%M} UTC"
+            click.echo(f"{item.email}\t{item.status.value}\tsince {since}\t{item.reason}")
+        click.echo(f"{len(stopped)} suppressed", err=True)
+        return
     shown = [r for r in all_subscribers(engine) if status is None or r.status.value == status]
     for reader in shown:
         click.echo(f"{reader.display}\t{reader.status.value}\t{_topics(reader.topics)}")
     click.echo(f"{len(shown)} subscribers", err=True)
+
+
+@subscribers.command(epilog="Example: newsletter subscribers reactivate ada@example.org --yes")
+@config_option
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do it without asking (scripts).")
+def reactivate(config_path: str | None, email: str, yes: bool) -> None:
+    """Mail a suppressed reader again, on purpose (after they fixed their mailbox or asked
+    to be back). Mailing an address that bounced or complained hurts the sender's reputation."""
+    _, engine = _open(config_path)
+    current = next(
+        (s for s in suppressed_readers(engine) if s.email.lower() == email.lower()), None
+    )
+    if current is None:
+        raise NewsletterError(
+            f"{email} is not suppressed; see: newsletter subscribers list --status suppressed"
+        )
+    click.echo(f"{current.email}: {current.status.value} since {current.since:%Y-%m-%d}: "
+               f"{current.reason}")  # fmt: skip
+    if not yes:
+        click.confirm("Mail this address again?", abort=True)
+    store_reactivate(engine, email)
+    click.echo(f"{current.email}: active again")
 
 
 @subscribers.command(

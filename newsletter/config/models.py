@@ -391,6 +391,17 @@ class DatabaseConfig(Strict):
     url: str = "sqlite:///newsletter.db"
 
 
+class ReadersConfig(Strict):
+    """How long the program keeps what, and when bounces stop mail (docs/delivery.md)."""
+
+    # A soft bounce (deferred, blocked, mailbox full) stops mail only after this many
+    # messages bounced softly within soft_bounce_window_days; hard bounces stop it at once.
+    soft_bounce_limit: int = Field(default=5, ge=1, le=100)
+    soft_bounce_window_days: int = Field(default=30, ge=1, le=365)
+    # Sign-ups not confirmed within this many days are deleted by the daily job.
+    purge_unconfirmed_after_days: int = Field(default=7, ge=1, le=365)
+
+
 class NewsletterConfig(Strict):
     """The whole configuration file."""
 
@@ -404,6 +415,7 @@ class NewsletterConfig(Strict):
     collect: CollectConfig = Field(default_factory=CollectConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    readers: ReadersConfig = Field(default_factory=ReadersConfig)
 
     @field_validator("database", mode="before")
     @classmethod

@@ -45,3 +45,28 @@ def test_every_subscribers_command_has_help_with_an_example(run_cli) -> None:
     for command in ("add", "remove", "list", "import", "export"):
         result = run_cli("subscribers", command, "--help")
         assert result.exit_code == 0 and "Example: newsletter subscribers" in result.output
+
+
+def test_suppressed_readers_show_why_and_can_be_reactivated(config_file: Path, run_cli) -> None:
+    from newsletter.config import load_config
+    from newsletter.store import open_database
+    from newsletter.store.events import apply_events
+
+    assert run_cli("subscribers", "add", "gone@example.org").exit_code == 0
+    engine = open_database(load_config(config_file).model.database.url)
+    bounce = {"event": "bounce", "type": "bounce", "email": "gone@example.org",
+              "status": "5.1.1", "reason": "550 no such user", "timestamp": 1772434800}  # fmt: skip
+    apply_events(engine, [bounce])
+    engine.dispose()
+    listed = run_cli("subscribers", "list", "--status", "suppressed")
+    assert listed.exit_code == 0, listed.output
+    assert ("gone@example.org\tbounced\tsince 2026-03-02 07:00 UTC\t"
+            "bounce: 5.1.1 550 no such user") in listed.output  # fmt: skip
+    refused = run_cli("subscribers", "reactivate", "gone@example.org")  # no --yes, no tty
+    assert refused.exit_code == 1
+    assert "bounced" in run_cli("subscribers", "list").output
+    done = run_cli("subscribers", "reactivate", "gone@example.org", "--yes")
+    assert done.exit_code == 0 and "active again" in done.output
+    assert "gone@example.org\tactive" in run_cli("subscribers", "list").output
+    again = run_cli("subscribers", "reactivate", "gone@example.org", "--yes")
+    assert again.exit_code == 1 and "is not suppressed" in again.output
