@@ -31,6 +31,7 @@ from newsletter.store.audience import find_reader
 from newsletter.store.issues import save_archive
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
+from newsletter.store.privacy import purge_unconfirmed
 from newsletter.store.runs import (
     EMPTY,
     FAILED,
@@ -77,6 +78,7 @@ class RunReport:
     seconds: float = 0.0
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
     marked_sent: int = 0
+    purged_unconfirmed: int = 0  # sign-ups never confirmed, deleted by this run (retention)
 
     @property
     def papers(self) -> int:
@@ -292,9 +294,12 @@ def run(
     started = time.perf_counter()
     day = resolve_day(loaded, day)
     with _database(loaded) as engine:
+        # Retention: a sign-up nobody confirmed is not kept for ever (readers section).
+        purged = purge_unconfirmed(engine, loaded.model.readers.purge_unconfirmed_after_days)
         collection, issue = collect_and_group(loaded, day, options, engine)
         backend = backend or get_backend(loaded)
         report = RunReport(day, issue.newsletter, collection, issue.sections, backend.destination)
+        report.purged_unconfirmed = purged
         if collection.quiet and not collection.papers:
             report.empty_day = loaded.model.collect.empty_day
             issue = notice_issue(issue)

@@ -79,6 +79,16 @@ class SoftBounceRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ForgottenRow(Base):
+    """An erased reader: only a keyed hash of the address (``store.privacy``), so a later
+    import does not quietly add them back, and nothing else."""
+
+    __tablename__ = "forgotten"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    forgotten_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class IssueRow(Base):
     """One issue: identity is newsletter name plus date."""
 

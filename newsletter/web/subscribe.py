@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from newsletter.models import SubscriberStatus
 from newsletter.store.audience import find_reader
+from newsletter.store.privacy import unforget
 from newsletter.tokens import TokenError
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.emails import send_subscription_email
@@ -103,6 +104,8 @@ async def confirm(request: Request) -> Response:
         return web.pages.page("message.html", 403, kind="csrf")
     if not await run_in_threadpool(confirm_subscription, web.engine, web.listed, email):
         return web.pages.page("message.html", 400, kind="bad_link", reason="this link is not valid")
+    # Their own new consent: an earlier erasure no longer keeps them out of imports.
+    await run_in_threadpool(unforget, web.engine, [email])
     preferences = web.signer.sign(email, "preferences")
     return web.pages.page("confirmed.html", private=True, preferences_token=preferences)
 
