@@ -101,7 +101,7 @@ class RenderContext:
             badges.append(f"{paper.comments} comment{'s' * (paper.comments != 1)}")
         if paper.github_stars is not None:
             stars = paper.github_stars
-            badges.append(f"★ {stars} GitHub star{'s' * (stars != 1)}")
+            badges.append(f"★ {stars} star{'s' * (stars != 1)}")  # next to "Code on GitHub"
         return badges
 
     def summary(self, paper: Paper) -> str:
@@ -118,9 +118,11 @@ class RenderContext:
 
     @staticmethod
     def links(paper: Paper) -> list[tuple[str, str]]:
-        """(link text, URL); the text says where the link goes, even read out of context."""
+        """(link text, URL); the text says where the link goes, even read out of context.
+        The page the title already links to is not repeated (63 cards x ~75 bytes)."""
+        page = None if paper.page_url == paper.url else paper.page_url
         candidates = [
-            (_page_label(paper.page_url), paper.page_url),
+            (_page_label(page), page),
             ("arXiv abstract", paper.arxiv_url),
             ("PDF", paper.pdf_url),
             (_code_label(paper.github_repo), paper.github_repo),
