@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from newsletter.errors import TemplateError
 from newsletter.delivery.message import build_mime
+from newsletter.errors import TemplateError
 from newsletter.models import Issue, OutgoingEmail
 from newsletter.render import Renderer
 from newsletter.render.budget import BudgetError, budgeted_size
