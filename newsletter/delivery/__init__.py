@@ -50,7 +50,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             dkim=_dkim_signer(o.dkim),
         )
     if isinstance(config, SendGridDelivery):
-        from newsletter.delivery.sendgrid import RetryPolicy, SendGridBackend
+        from newsletter.delivery.sendgrid import SendGridBackend, SendGridRetryPolicy
 
         s = config.options
         return SendGridBackend(
@@ -60,7 +60,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             sandbox_mode=s.sandbox_mode,
             categories=s.categories,
             batch_size=s.batch_size,
-            retry=RetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
+            retry=SendGridRetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
         )
     raise ConfigError(f"delivery.backend: {config.backend!r} is not available")
 
