@@ -83,3 +83,24 @@ def test_unconfirmed_sign_ups_are_purged_after_n_days(engine) -> None:
     assert get_subscriber(engine, "old@example.org") is None
     assert get_subscriber(engine, "new@example.org") is not None
     assert get_subscriber(engine, "active@example.org") is not None
+
+
+def test_the_daily_run_purges_old_unconfirmed_sign_ups(config_file: Path, run_cli) -> None:
+    from newsletter.config import load_config
+    from newsletter.store import open_database
+
+    engine = open_database(load_config(config_file).model.database.url)
+    upsert_subscriber(engine, "stale@example.org", status=SubscriberStatus.PENDING)
+    upsert_subscriber(engine, "fresh@example.org", status=SubscriberStatus.PENDING)
+    with engine.begin() as connection:
+        connection.execute(
+            update(SubscriberRow)
+            .where(SubscriberRow.email == "stale@example.org")
+            .values(updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8))
+        )
+    result = run_cli("run", "--date", "2025-10-03")
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 sign-ups never confirmed" in result.output
+    assert get_subscriber(engine, "stale@example.org") is None
+    assert get_subscriber(engine, "fresh@example.org") is not None
+    engine.dispose()
