@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from newsletter.delivery.base import EmailBackend
+from newsletter.delivery.dkim_signing import DkimSigner
 from newsletter.delivery.message import Recipient, build_mime, expand
 from newsletter.delivery.wire import WireTemplate
 from newsletter.errors import DeliveryError
@@ -45,11 +46,13 @@ class SmtpBackend(EmailBackend):
         password: str | None = None,
         timeout: float = 30.0,
         ca_file: Path | None = None,
+        dkim: DkimSigner | None = None,
         concurrency: int = 1,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.timeout = timeout
         self.ca_file = ca_file
+        self.dkim = dkim
         self.connections_opened = 0  # for tests and benches: proves the connection is reused
         self.concurrency = max(1, concurrency)
         self._username, self._password = username, password
@@ -81,8 +84,8 @@ class SmtpBackend(EmailBackend):
     def send_segment(
         self, template: OutgoingEmail, recipients: Sequence[Recipient]
     ) -> list[DeliveryResult]:
-        """The segment's shared headers are folded once (``WireTemplate``); a reader whose
-        address is not ASCII goes through ``build_mime`` (it needs SMTPUTF8)."""
+        """The segment's shared headers are folded once (``WireTemplate``); SMTPUTF8 is
+        asked for a reader whose address is not ASCII."""
         wire = WireTemplate(template)
         return self._send_all(
             [
@@ -121,11 +124,15 @@ class SmtpBackend(EmailBackend):
     ) -> tuple[DeliveryResult, smtplib.SMTP | None]:
         """The result, and the connection to go on with (``None`` once it is gone)."""
         sender = message.sender
+        wire = message.data()
+        if self.dkim is not None:
+            wire = self.dkim.sign(wire)
+        options = _mail_options(sender, message.to)
         for _attempt in (1, 2):
             if connection is None:
                 connection = self._connect()  # raises DeliveryError if the server is gone
             try:
-                message.send(connection)
+                connection.sendmail(sender, [message.to], wire, mail_options=options)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = exc.recipients.get(message.to, (0, b"refused"))
                 return DeliveryResult(message.to, "failed", detail=_reply(code, text)), connection
@@ -192,25 +199,25 @@ class SmtpBackend(EmailBackend):
 
 
 class _Outgoing(Protocol):
-    """One message as the connection sends it."""
+    """One message as the connection sends it: its bytes and envelope."""
 
     to: str
     sender: str
     message_id: str
 
-    def send(self, connection: smtplib.SMTP) -> None: ...
+    def data(self) -> bytes: ...
 
 
 class _Mime:
-    """A message built by ``build_mime`` (any address, SMTPUTF8 when needed)."""
+    """A message built by ``build_mime`` (per-message sends)."""
 
     def __init__(self, message: OutgoingEmail) -> None:
         self.to, self.message_id = message.to, message.message_id
         self.sender = email.utils.parseaddr(message.sender)[1]
-        self._mime = build_mime(message)
+        self._message = message
 
-    def send(self, connection: smtplib.SMTP) -> None:
-        connection.send_message(self._mime, from_addr=self.sender, to_addrs=[self.to])
+    def data(self) -> bytes:
+        return build_mime(self._message).as_bytes()
 
 
 class _Wire:
@@ -218,10 +225,12 @@ class _Wire:
 
     def __init__(self, wire: WireTemplate, recipient: Recipient) -> None:
         self.to, self.sender = recipient.email, wire.sender
-        self._data, self.message_id = wire.message(recipient)
+        self._wire, self._recipient = wire, recipient
+        self.message_id = ""
 
-    def send(self, connection: smtplib.SMTP) -> None:
-        connection.sendmail(self.sender, [self.to], self._data)
+    def data(self) -> bytes:
+        data, self.message_id = self._wire.message(self._recipient)
+        return data
 
 
 def _hang_up(connection: smtplib.SMTP) -> None:
@@ -229,6 +238,13 @@ def _hang_up(connection: smtplib.SMTP) -> None:
         connection.quit()
     except (smtplib.SMTPException, OSError):
         connection.close()  # the server is gone already; nothing left to release
+
+
+def _mail_options(*addresses: str) -> list[str]:
+    """What smtplib's send_message would ask for: SMTPUTF8 for a non-ASCII address."""
+    if all(a.isascii() for a in addresses):
+        return []
+    return ["SMTPUTF8", "BODY=8BITMIME"]
 
 
 def _reply(code: int, text: bytes | str) -> str:

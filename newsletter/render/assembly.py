@@ -8,7 +8,8 @@ counts line, "why you get this"). That HTML is cut into a skeleton, one table-of
 entry and one body piece per section; a topic set's HTML is then the skeleton with its
 entries and pieces joined in and its own four values, escaped as the real pass would have
 escaped them. The size budget is applied to the assembled HTML, in the same steps as
-``budget.fit``. The text part is rendered per set (plain Python, no markup pass).
+``budget.fit``. The text part is rendered per set from the step that fitted (plain Python,
+no markup pass).
 
 ``tests/render/test_assembly.py`` checks the result equals ``Renderer.render`` for every
 topic set of a fixture day, on the seed page and on a big day. A template override that
@@ -177,11 +178,15 @@ class AssembledRenderer:
         values = {m: escape_text(v) for m, v in zip(_MARKERS, own, strict=True)}
         values |= {_attribute(m): escape_attribute(v) for m, v in zip(_MARKERS, own, strict=True)}
         html_part, step, per_topic = self._fit(names, values, ctx)
+        # The step that fitted the HTML shapes the text too, as in ``Renderer.render``.
+        fitted = replace(ctx, card=step.card)
+        if per_topic is not None:
+            fitted = replace(fitted, issue=fold(ctx.issue, per_topic))
         return RenderedIssue(
             subject=ctx.subject,
             preheader=ctx.preheader,
             html=html_part,
-            text=render_text(ctx.issue, ctx),
+            text=render_text(fitted.issue, fitted),
             step=step.number,
             step_description=step.describe(per_topic),
             budget_bytes=ctx.html_budget_bytes,

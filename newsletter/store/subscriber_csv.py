@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from newsletter.errors import NewsletterError
 from newsletter.store.db import SubscriberRow
+from newsletter.store.privacy import forgotten_among, unforget
 from newsletter.store.subscribers import (
     InvalidEmailError,
     SubscriberInput,
@@ -42,6 +43,7 @@ class CsvFormatError(NewsletterError):
 class ImportReport:
     added: int = 0
     updated: int = 0
+    forgotten: int = 0  # rows left out: the reader asked to be erased (``force`` adds them)
     problems: list[str] = field(default_factory=list)  # "file.csv:17: why" (the first ones)
     problem_count: int = 0
 
@@ -51,9 +53,12 @@ class ImportReport:
             self.problems.append(text)
 
 
-def import_csv(engine: Engine, path: Path, known_topics: Sequence[str] | None) -> ImportReport:
+def import_csv(
+    engine: Engine, path: Path, known_topics: Sequence[str] | None, *, force: bool = False
+) -> ImportReport:
     """Import readers from ``path``; rows with a bad address or unknown topic are reported
-    and skipped, the others are added (or updated: name, topics; never status)."""
+    and skipped, the others are added (or updated: name, topics; never status). Readers who
+    asked to be erased are left out and counted, unless ``force``."""
     report = ImportReport()
     entries: list[SubscriberInput] = []
     try:
@@ -65,20 +70,29 @@ def import_csv(engine: Engine, path: Path, known_topics: Sequence[str] | None) -
                 if entry is not None:
                     entries.append(entry)
                 if len(entries) >= CHUNK_ROWS:
-                    _store(engine, entries, report)
+                    _store(engine, entries, report, force)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CsvFormatError(f"cannot read {path}: {exc}") from exc
-    _store(engine, entries, report)
+    _store(engine, entries, report, force)
     return report
 
 
-def _store(engine: Engine, entries: list[SubscriberInput], report: ImportReport) -> None:
-    """Store the rows read so far and forget them."""
+def _store(
+    engine: Engine, entries: list[SubscriberInput], report: ImportReport, force: bool
+) -> None:
+    """Store the rows read so far and forget them; readers who asked to be erased are left
+    out and counted, unless ``force``."""
+    erased = forgotten_among(engine, [e.email for e in entries]) if entries else set()
+    if force:
+        unforget(engine, erased)
+    else:
+        report.forgotten += len({e.email for e in entries if e.email in erased})
+        entries[:] = [e for e in entries if e.email not in erased]
     if entries:
         added, updated = upsert_many(engine, entries, origin="csv")
         report.added += added
         report.updated += updated
-        entries.clear()
+    entries.clear()
 
 
 def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:

@@ -66,7 +66,7 @@ def test_two_runs_on_postgresql_share_one_issue_each_reader_once(
     delivered = Counter(sendgrid_server.delivered())
     assert len(delivered) == READERS and set(delivered.values()) == {1}
     shares = [sent_count(output) for output in outputs]
-    assert sum(shares) == READERS and min(shares) > 0, shares
+    assert sum(shares) == READERS, shares  # (on a busy machine one may start after the other)
     for output, share in zip(outputs, shares, strict=True):
         assert f"skipped {READERS - share}: sent by another run of this issue" in output
 

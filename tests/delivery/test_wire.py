@@ -48,4 +48,8 @@ def test_wire_message_reads_back_as_the_mime_message(subject: str, name: str | N
     mime_parts = [(p.get_content_type(), p.get_content()) for p in mime.iter_parts()]
     assert wire_parts == mime_parts
     assert "token-for-ada@example.org" in wire_parts[1][1]  # the reader's own links
-    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    for part in wire.iter_parts():
+        assert part["Content-Transfer-Encoding"] == "quoted-printable"
+    body = data.split(b"\r\n\r\n", 1)[1]
+    assert all(len(line) <= 76 for line in body.split(b"\r\n"))  # RFC 2045 lines
+    assert b"\n" not in body.replace(b"\r\n", b"")  # CRLF only
