@@ -46,7 +46,7 @@ def _body(kind: str, content: str) -> bytes:
     head = (
         f'Content-Type: text/{kind}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable'
     )
-    return head.encode("ascii") + _CRLF + _CRLF + encoded
+    return head.encode("ascii") + _CRLF + _CRLF + encoded + _CRLF  # CRLF of the boundary
 
 
 class WireTemplate:
