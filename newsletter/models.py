@@ -78,11 +78,16 @@ class Topic:
 
 @dataclass(slots=True)
 class Section:
-    """One topic's papers in display order; ``hidden`` counts papers cut by a size limit."""
+    """One topic's papers in display order; ``hidden`` counts papers cut by a size limit.
+
+    ``reasons`` holds, per paper id, the configured terms that placed the paper under this
+    topic (the data ``topics explain`` shows); the email's "matched: ..." line reads it.
+    """
 
     topic: Topic
     papers: list[Paper] = field(default_factory=list)
     hidden: int = 0
+    reasons: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:

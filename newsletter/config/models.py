@@ -45,6 +45,7 @@ class NewsletterSection(Strict):
     html_budget_bytes: int = Field(default=100_000, ge=20_000, le=100_000)
     short_summary_chars: int = Field(default=140, ge=40, le=2000)
     images: bool = False
+    show_reasons: bool = True  # "matched: video generation, 3D" under each paper
     web_font_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
     web_font_family: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 \-]+$")
 

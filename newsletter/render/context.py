@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from newsletter.models import Issue, Paper
+from newsletter.models import Issue, Paper, Section
 from newsletter.render.palette import DARK, LIGHT, Palette
 
 if TYPE_CHECKING:
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 UNSUBSCRIBE_URL = "%%unsubscribe_url%%"
 PREFERENCES_URL = "%%preferences_url%%"
 PLACEHOLDERS = (UNSUBSCRIBE_URL, PREFERENCES_URL)
+
+# The why-this-paper line names at most this many terms; the rest are counted ("+2").
+REASON_TERMS = 3
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 
@@ -45,6 +48,7 @@ class RenderContext:
     short_summary_chars: int = 140
     card: CardStyle = "full"
     images: bool = False
+    reasons: bool = True  # the "matched: ..." line under each paper (``show_reasons``)
     web_font_url: str | None = None
     web_font_family: str | None = None
     html_budget_bytes: int = 100_000
@@ -113,6 +117,14 @@ class RenderContext:
             limit = min(self.short_summary_chars, self.summary_chars)
         return cut_at_sentence(paper.ai_summary or paper.abstract, limit)
 
+    def reason(self, section: Section, paper: Paper) -> str:
+        """ "matched: video generation, 3D": what placed the paper under this topic; empty
+        when turned off, for the catch-all, and on title-only cards (the budget's step 2)."""
+        terms = section.reasons.get(paper.id, ()) if self.reasons else ()
+        if not terms or self.card == "title":
+            return ""
+        return reason_line(terms)
+
     def thumbnail(self, paper: Paper) -> str | None:
         return paper.thumbnail if self.images and self.card == "full" else None
 
@@ -139,6 +151,12 @@ def _page_label(url: str | None) -> str:
 
 def _code_label(url: str | None) -> str:
     return "Code on GitHub" if _host(url).endswith("github.com") else "Code"
+
+
+def reason_line(terms: tuple[str, ...]) -> str:
+    shown = ", ".join(terms[:REASON_TERMS])
+    more = len(terms) - REASON_TERMS
+    return f"matched: {shown}" + (f" +{more}" if more > 0 else "")
 
 
 def cut_at_sentence(text: str, limit: int) -> str:
@@ -193,7 +211,14 @@ def disarm_placeholders(issue: Issue) -> Issue:
             authors=tuple(_disarm(a) for a in paper.authors),
         )
 
-    sections = [replace(s, papers=[safe(p) for p in s.papers]) for s in issue.sections]
+    sections = [
+        replace(
+            s,
+            papers=[safe(p) for p in s.papers],
+            reasons={k: tuple(_disarm(t) for t in v) for k, v in s.reasons.items()},
+        )
+        for s in issue.sections
+    ]
     return replace(issue, sections=sections)
 
 
@@ -212,6 +237,7 @@ def build_context(
         language=settings.language,
         short_summary_chars=settings.short_summary_chars,
         images=settings.images,
+        reasons=settings.show_reasons,
         web_font_url=settings.web_font_url,
         web_font_family=settings.web_font_family,
         html_budget_bytes=settings.html_budget_bytes,
