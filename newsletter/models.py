@@ -70,10 +70,15 @@ class Topic:
     emoji: str = ""
 
     @property
+    def slug(self) -> str:
+        """The topic's name for URLs: ``/archive/topics/<slug>.atom``."""
+        slug = "".join(c if c.isalnum() else "-" for c in self.name.lower())
+        return "-".join(part for part in slug.split("-") if part)
+
+    @property
     def anchor(self) -> str:
         """A stable HTML id for links from the table of contents."""
-        slug = "".join(c if c.isalnum() else "-" for c in self.name.lower())
-        return "topic-" + "-".join(part for part in slug.split("-") if part)
+        return "topic-" + self.slug
 
 
 @dataclass(slots=True)
@@ -110,6 +115,27 @@ class Issue:
     def key(self) -> str:
         """Issue identity: the newsletter name plus the date."""
         return f"{self.newsletter}:{self.date.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedPaper:
+    """One paper as a topic's feed entry shows it (text as the email's card shows it)."""
+
+    id: str
+    title: str
+    url: str | None
+    summary: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedSection:
+    """One topic of a sent issue, kept for the topic's Atom feed."""
+
+    topic: str
+    slug: str
+    papers: tuple[ArchivedPaper, ...]
+    hidden: int = 0
 
 
 class SubscriberStatus(StrEnum):

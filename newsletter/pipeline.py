@@ -21,14 +21,15 @@ from newsletter.delivery.message import Recipient, expand, make_message_id, send
 from newsletter.errors import NewsletterError
 from newsletter.models import DeliveryResult, Issue, OutgoingEmail, Section, Subscriber, Topic
 from newsletter.render import RenderedIssue, Renderer, build_context
-from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
+from newsletter.render.archive import archived_sections
+from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderContext
 from newsletter.sending import ALREADY_SENT, SHUTTING_DOWN, Delivery, Progress
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, collect_papers
 from newsletter.sources.collect import Progress as SourceProgress
 from newsletter.store import open_database
 from newsletter.store.audience import find_reader
-from newsletter.store.issues import save_archive
+from newsletter.store.issues import save_archive, save_sections
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
 from newsletter.store.runs import (
@@ -201,9 +202,16 @@ class IssueComposer:
         sections = self.issue.sections if notice else filter_sections(self.issue.sections, topics)
         if not sections:
             return None
+        return self.renderer.render(
+            Issue(self.issue.newsletter, self.issue.date, sections), self.context(topics, sections)
+        )
+
+    def context(self, topics: Segment, sections: list[Section] | None = None) -> RenderContext:
+        """The render context of one topic set (its sections, unless given)."""
+        if sections is None:
+            sections = filter_sections(self.issue.sections, topics)
         issue = Issue(self.issue.newsletter, self.issue.date, sections)
-        ctx = build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
-        return self.renderer.render(issue, ctx)
+        return build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
 
     def _chosen(self, topics: Segment) -> tuple[str, ...] | None:
         """The reader's topics in display order, for "why you get this"."""
@@ -346,6 +354,7 @@ def _deliver(
     everything = composer.segment(None)  # the public archive shows every topic
     if sent and everything is not None:
         save_archive(engine, ledger.issue_id, everything.subject, everything.html, everything.text)
+        save_sections(engine, ledger.issue_id, archived_sections(composer.context(None)))
 
 
 def run_counts(report: RunReport) -> RunCounts:

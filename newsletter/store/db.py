@@ -110,6 +110,21 @@ class SentPaperRow(Base):
     first_sent_on: Mapped[dt.date] = mapped_column()
 
 
+class ArchivedSectionRow(Base):
+    """One topic of an archived issue (its papers as JSON), for the per-topic Atom feeds."""
+
+    __tablename__ = "archived_sections"
+    __table_args__ = (UniqueConstraint("issue_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(200), index=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    papers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    hidden: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SettingRow(Base):
     """Key/value settings the program generates itself (the signing secret)."""
 

@@ -1,15 +1,19 @@
-"""Issue records: one row per (newsletter, date), shared by the ledger and the archive."""
+"""Issue records: one row per (newsletter, date), shared by the ledger and the archive,
+and each archived issue's topics for the per-topic feeds."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from newsletter.store.db import IssueRow
+from newsletter.models import ArchivedPaper, ArchivedSection
+from newsletter.store.db import ArchivedSectionRow, IssueRow
 
 
 def get_or_create_issue(engine: Engine, newsletter: str, date: dt.date) -> int:
@@ -37,3 +41,54 @@ def save_archive(engine: Engine, issue_id: int, subject: str, html: str, text: s
         if row is not None:
             row.subject, row.html, row.text = subject, html, text
             session.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicEntry:
+    """One topic of one archived issue: what a topic feed's entry is made of."""
+
+    date: dt.date
+    subject: str | None
+    updated: dt.datetime
+    section: ArchivedSection
+
+
+def save_sections(engine: Engine, issue_id: int, sections: Sequence[ArchivedSection]) -> None:
+    """Keep each topic of an archived issue (a rerun of the day replaces them)."""
+    with Session(engine) as session:
+        session.execute(delete(ArchivedSectionRow).where(ArchivedSectionRow.issue_id == issue_id))
+        for position, section in enumerate(sections):
+            session.add(
+                ArchivedSectionRow(
+                    issue_id=issue_id,
+                    slug=section.slug,
+                    topic=section.topic,
+                    position=position,
+                    papers=[asdict(p) for p in section.papers],
+                    hidden=section.hidden,
+                )
+            )
+        session.commit()
+
+
+def topic_entries(engine: Engine, newsletter: str, slug: str, limit: int) -> list[TopicEntry]:
+    """The topic's sections of archived issues, newest issue first."""
+    query = (
+        select(ArchivedSectionRow, IssueRow)
+        .join(IssueRow, IssueRow.id == ArchivedSectionRow.issue_id)
+        .where(
+            IssueRow.newsletter == newsletter,
+            ArchivedSectionRow.slug == slug,
+            IssueRow.html.is_not(None),
+        )
+        .order_by(IssueRow.date.desc())
+        .limit(limit)
+    )
+    with Session(engine) as session:
+        return [_entry(section, issue) for section, issue in session.execute(query).all()]
+
+
+def _entry(row: ArchivedSectionRow, issue: IssueRow) -> TopicEntry:
+    papers = tuple(ArchivedPaper(**paper) for paper in row.papers)
+    section = ArchivedSection(row.topic, row.slug, papers, row.hidden)
+    return TopicEntry(issue.date, issue.subject, issue.finished_at or issue.started_at, section)
