@@ -30,6 +30,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Keys an earlier version had, with what replaced them: the error says so instead of
+# "unknown key".
+RENAMED_KEYS = {
+    "images": "show_thumbnails (a number: thumbnails for the first N papers of each topic)",
+}
+
+
 class NewsletterSection(Strict):
     name: str = "Daily Papers"
     sender: str = Field(description='"Name <address>" or a bare address')
@@ -44,7 +51,9 @@ class NewsletterSection(Strict):
     # The size budget (Gmail clips HTML past ~102 KB) and the degradation steps' knobs.
     html_budget_bytes: int = Field(default=100_000, ge=20_000, le=100_000)
     short_summary_chars: int = Field(default=140, ge=40, le=2000)
-    images: bool = False
+    # Thumbnails for the first N papers of each topic (0: none). Per topic, not per email, so a
+    # topic's piece is the same for every reader who chose it.
+    show_thumbnails: int = Field(default=0, ge=0, le=20)
     show_reasons: bool = True  # "matched: video generation, 3D" under each paper
     web_font_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
     web_font_family: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 \-]+$")

@@ -47,7 +47,7 @@ class RenderContext:
     language: str = "en"
     short_summary_chars: int = 140
     card: CardStyle = "full"
-    images: bool = False
+    thumbnails: int = 0  # the first N papers of each topic show their thumbnail
     reasons: bool = True  # the "matched: ..." line under each paper (``show_reasons``)
     web_font_url: str | None = None
     web_font_family: str | None = None
@@ -125,8 +125,13 @@ class RenderContext:
             return ""
         return reason_line(terms)
 
-    def thumbnail(self, paper: Paper) -> str | None:
-        return paper.thumbnail if self.images and self.card == "full" else None
+    def thumbnail(self, section: Section, paper: Paper) -> str | None:
+        """The paper's thumbnail when it is among its topic's first ``thumbnails`` papers,
+        on full cards only (the budget's first step drops images)."""
+        if self.card != "full" or not paper.thumbnail:
+            return None
+        first = section.papers[: self.thumbnails]
+        return paper.thumbnail if any(p is paper for p in first) else None
 
     @staticmethod
     def links(paper: Paper) -> list[tuple[str, str]]:
@@ -236,7 +241,7 @@ def build_context(
         reader_topics=reader_topics,
         language=settings.language,
         short_summary_chars=settings.short_summary_chars,
-        images=settings.images,
+        thumbnails=settings.show_thumbnails,
         reasons=settings.show_reasons,
         web_font_url=settings.web_font_url,
         web_font_family=settings.web_font_family,
