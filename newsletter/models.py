@@ -106,6 +106,11 @@ class Issue:
     newsletter: str
     date: dt.date
     sections: list[Section]
+    first_day: dt.date | None = None  # a weekly issue: the first day it covers
+
+    @property
+    def weekly(self) -> bool:
+        return self.first_day is not None
 
     @property
     def paper_count(self) -> int:
@@ -147,15 +152,69 @@ class SubscriberStatus(StrEnum):
     COMPLAINED = "complained"
 
 
+class Rhythm(StrEnum):
+    """How often a reader gets the digest."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """A reader's rhythm: every issue day, or once a week on ``weekday`` (0 = Monday) with
+    the week's papers merged. Kept as one string: ``daily`` or ``weekly:friday``."""
+
+    rhythm: Rhythm = Rhythm.DAILY
+    weekday: int = 4
+
+    @property
+    def weekly(self) -> bool:
+        return self.rhythm is Rhythm.WEEKLY
+
+    def __str__(self) -> str:
+        return f"weekly:{WEEKDAYS[self.weekday]}" if self.weekly else "daily"
+
+    @classmethod
+    def parse(cls, text: str) -> Cadence:
+        """``daily``, ``weekly`` (Friday) or ``weekly:<weekday>`` (``weekly:mon`` too)."""
+        rhythm, _, day = text.strip().lower().partition(":")
+        if rhythm == Rhythm.DAILY and not day:
+            return cls()
+        if rhythm == Rhythm.WEEKLY:
+            if not day:
+                return cls(Rhythm.WEEKLY)
+            found = [i for i, name in enumerate(WEEKDAYS) if len(day) >= 3 and name.startswith(day)]
+            if len(found) == 1:
+                return cls(Rhythm.WEEKLY, found[0])
+        raise ValueError(
+            f"cadence {text!r}: use daily, weekly or weekly:<weekday> (e.g. weekly:friday)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Subscriber:
-    """A reader. ``topics`` of ``None`` means every topic."""
+    """A reader. ``topics`` of ``None`` means every topic; ``cadence`` of ``None`` means the
+    operator's default (``newsletter.cadence``)."""
 
     email: str
     name: str | None = None
     topics: frozenset[str] | None = None
     status: SubscriberStatus = SubscriberStatus.ACTIVE
     timezone: str | None = None
+    cadence: Cadence | None = None
+    # A switch from weekly to daily waits for the week's issue (no gap): until
+    # ``cadence_since`` the reader keeps ``cadence_before``.
+    cadence_since: dt.date | None = None
+    cadence_before: Cadence | None = None
+
+    def cadence_on(self, day: dt.date, default: Cadence) -> Cadence:
+        """The rhythm that holds for the issue day ``day``."""
+        if self.cadence_since is not None and day < self.cadence_since:
+            return self.cadence_before or default
+        return self.cadence or default
 
     @property
     def display(self) -> str:

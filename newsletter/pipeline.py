@@ -19,7 +19,15 @@ from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
 from newsletter.delivery.message import Recipient, expand, make_message_id, sender_domain
 from newsletter.errors import NewsletterError
-from newsletter.models import DeliveryResult, Issue, OutgoingEmail, Section, Subscriber, Topic
+from newsletter.models import (
+    Cadence,
+    DeliveryResult,
+    Issue,
+    OutgoingEmail,
+    Section,
+    Subscriber,
+    Topic,
+)
 from newsletter.render import RenderedIssue, Renderer, build_context
 from newsletter.render.archive import archived_sections
 from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderContext
@@ -114,6 +122,7 @@ def config_subscribers(loaded: LoadedConfig) -> list[Subscriber]:
             name=s.name,
             topics=frozenset(s.topics) if s.topics else None,
             timezone=s.timezone,
+            cadence=Cadence.parse(s.cadence) if s.cadence else None,
         )
         for s in loaded.model.subscribers
     ]
@@ -202,15 +211,14 @@ class IssueComposer:
         sections = self.issue.sections if notice else filter_sections(self.issue.sections, topics)
         if not sections:
             return None
-        return self.renderer.render(
-            Issue(self.issue.newsletter, self.issue.date, sections), self.context(topics, sections)
-        )
+        ctx = self.context(topics, sections)
+        return self.renderer.render(ctx.issue, ctx)
 
     def context(self, topics: Segment, sections: list[Section] | None = None) -> RenderContext:
         """The render context of one topic set (its sections, unless given)."""
         if sections is None:
             sections = filter_sections(self.issue.sections, topics)
-        issue = Issue(self.issue.newsletter, self.issue.date, sections)
+        issue = replace(self.issue, sections=sections)
         return build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
 
     def _chosen(self, topics: Segment) -> tuple[str, ...] | None:
@@ -338,6 +346,8 @@ def _deliver(
     readers = all_subscribers(engine)
     if sending.only is not None:
         readers = [r for r in readers if r.email in sending.only]
+    default = loaded.model.newsletter.default_cadence
+    readers = [r for r in readers if r.cadence_on(issue.date, default).weekly == issue.weekly]
     composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
     ledger = Ledger(engine, begin_run(engine, issue.newsletter, issue.date))
     if sending.resend:
@@ -350,7 +360,8 @@ def _deliver(
     sent = report.count("sent")
     if sent and report.empty_day is None:
         papers = [p for section in issue.sections for p in section.papers]
-        report.marked_sent = mark_sent(engine, issue.newsletter, papers, issue.date)
+        name = loaded.model.newsletter.name  # daily and weekly issues share one record
+        report.marked_sent = mark_sent(engine, name, papers, issue.date)
     everything = composer.segment(None)  # the public archive shows every topic
     if sent and everything is not None:
         save_archive(engine, ledger.issue_id, everything.subject, everything.html, everything.text)

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from newsletter.models import Cadence
+
 HTTPS_OR_HTTP = r"^https?://[^\s]+$"
 
 
@@ -55,6 +57,9 @@ class NewsletterSection(Strict):
     # topic's piece is the same for every reader who chose it.
     show_thumbnails: int = Field(default=0, ge=0, le=20)
     show_reasons: bool = True  # "matched: video generation, 3D" under each paper
+    # Readers without their own choice get this rhythm: daily, weekly or weekly:<weekday>.
+    cadence: str = "daily"
+    weekly_subject: str = "{name} weekly, {first:%d %b} to {date:%d %b}: {papers} papers"
     web_font_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
     web_font_family: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 \-]+$")
 
@@ -69,6 +74,15 @@ class NewsletterSection(Strict):
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         return _check_timezone(value)
+
+    @field_validator("cadence")
+    @classmethod
+    def _known_cadence(cls, value: str) -> str:
+        return _check_cadence(value)
+
+    @property
+    def default_cadence(self) -> Cadence:
+        return Cadence.parse(self.cadence)
 
     @field_validator("subject")
     @classmethod
@@ -89,6 +103,10 @@ class NewsletterSection(Strict):
         if (self.web_font_url is None) != (self.web_font_family is None):
             raise ValueError("web_font_url and web_font_family go together: set both or neither")
         return self
+
+
+def _check_cadence(value: str) -> str:
+    return str(Cadence.parse(value))
 
 
 def _check_timezone(value: str) -> str:
@@ -229,11 +247,17 @@ class SubscriberConfig(Strict):
     name: str | None = None
     topics: list[str] | None = None
     timezone: str | None = None  # their own zone, for schedule.local_time
+    cadence: str | None = None  # daily, weekly or weekly:<weekday>; None: newsletter.cadence
 
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str | None) -> str | None:
         return None if value is None else _check_timezone(value)
+
+    @field_validator("cadence")
+    @classmethod
+    def _known_cadence(cls, value: str | None) -> str | None:
+        return None if value is None else _check_cadence(value)
 
     @field_validator("email")
     @classmethod

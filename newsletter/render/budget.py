@@ -72,7 +72,7 @@ def fold(issue: Issue, per_topic: int) -> Issue:
         replace(s, papers=s.papers[:per_topic], hidden=s.hidden + max(0, len(s.papers) - per_topic))
         for s in issue.sections
     ]
-    return Issue(issue.newsletter, issue.date, sections)
+    return replace(issue, sections=sections)
 
 
 def fit(ctx: RenderContext, render: Callable[[RenderContext], str]) -> Fitted:

@@ -57,6 +57,9 @@ class RenderContext:
 
     @property
     def date_label(self) -> str:
+        first = self.issue.first_day
+        if first is not None:
+            return f"the week of {first:%d %B} to {self.issue.date:%A, %d %B %Y}"
         return f"{self.issue.date:%A, %d %B %Y}"
 
     @property
@@ -77,7 +80,8 @@ class RenderContext:
 
     @property
     def archive_url(self) -> str:
-        return f"{self.base_url.rstrip('/')}/archive/{self.issue.date.isoformat()}"
+        weekly = "weekly/" if self.issue.weekly else ""
+        return f"{self.base_url.rstrip('/')}/archive/{weekly}{self.issue.date.isoformat()}"
 
     @property
     def why_line(self) -> str:
@@ -185,6 +189,7 @@ def format_subject(template: str, issue: Issue, name: str) -> str:
     subject = template.format(
         name=name,
         date=issue.date,
+        first=issue.first_day or issue.date,
         papers=issue.paper_count,
         topics=len(issue.sections),
     )
@@ -236,7 +241,9 @@ def build_context(
         newsletter_name=settings.name,
         postal_address=settings.postal_address,
         base_url=settings.base_url,
-        subject=format_subject(settings.subject, issue, settings.name),
+        subject=format_subject(
+            settings.weekly_subject if issue.weekly else settings.subject, issue, settings.name
+        ),
         summary_chars=settings.summary_chars,
         reader_topics=reader_topics,
         language=settings.language,

@@ -48,6 +48,9 @@ class SubscriberRow(Base):
     topics: Mapped[list[str] | None] = mapped_column(JSON)  # None: every topic
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    cadence: Mapped[str | None] = mapped_column(String(20))  # None: the operator's default
+    cadence_since: Mapped[dt.date | None] = mapped_column()
+    cadence_before: Mapped[str | None] = mapped_column(String(20))
     origin: Mapped[str] = mapped_column(String(20), default="cli")  # config, cli, csv, web
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -163,6 +166,7 @@ def open_database(url: str, attempts: int = 5) -> Engine:
         try:
             Base.metadata.create_all(engine)
             _add_ledger_claim_column(engine)
+            _add_cadence_columns(engine)
             return engine
         except SQLAlchemyError as exc:
             if attempt < attempts and isinstance(exc, _CREATION_RACE):
@@ -182,6 +186,20 @@ def _add_ledger_claim_column(engine: Engine) -> None:
     if "claim" not in columns:
         with engine.begin() as connection:
             connection.execute(text("ALTER TABLE deliveries ADD COLUMN claim VARCHAR(64)"))
+
+
+def _add_cadence_columns(engine: Engine) -> None:
+    """Databases made before readers chose a cadence lack its three columns: add them."""
+    columns = {c["name"] for c in inspect(engine).get_columns("subscribers")}
+    missing = {
+        "cadence": "VARCHAR(20)",
+        "cadence_since": "DATE",
+        "cadence_before": "VARCHAR(20)",
+    }
+    with engine.begin() as connection:
+        for name, kind in missing.items():
+            if name not in columns:
+                connection.execute(text(f"ALTER TABLE subscribers ADD COLUMN {name} {kind}"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:
