@@ -24,6 +24,7 @@ from tests.readers import read_eml
 RECORDED = REPO / "tests" / "fixtures" / "hf" / "daily_papers_2025-10-03.json"
 MONDAY = dt.date(2026, 3, 23)
 WEEKDAYS = [MONDAY + dt.timedelta(days=n) for n in range(5)]
+FRIDAYS = Cadence.parse("weekly:friday")
 LATE = 0  # the recorded paper that is listed again on Thursday, with more upvotes
 ZONES = {
     "daily@example.org": "Europe/Berlin",
@@ -80,7 +81,7 @@ def week_config(write_config: Any, db_url: str, workdir: Path) -> Path:
                 "timezone": ZONES["sunday@example.org"],
                 "cadence": "weekly:sunday",
             },
-        ],  # fmt: skip
+        ],
         sources=[{"type": "local", "path": str(workdir / "week"), "filter_by_date": True}],
     )
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
@@ -114,10 +115,10 @@ def test_a_week_of_days_weekly_and_daily_readers_and_switches(
         engine,
         [
             SubscriberInput("to-weekly@example.org", timezone="Asia/Tokyo"),
-            SubscriberInput("to-daily@example.org", timezone="UTC", cadence=Cadence.parse("weekly:friday")),
+            SubscriberInput("to-daily@example.org", timezone="UTC", cadence=FRIDAYS),
         ],
         "csv",
-    )  # fmt: skip
+    )
     outbox = workdir / "outbox"
     first_seen: dict[tuple[str, str], dt.datetime] = {}
     now = dt.datetime(2026, 3, 22, 12, 0, tzinfo=dt.UTC)
