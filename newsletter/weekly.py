@@ -20,22 +20,23 @@ from sqlalchemy.engine import Engine
 
 from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
+from newsletter.errors import NewsletterError, NoPapersError
 from newsletter.models import Cadence, Issue, Paper, Subscriber
 from newsletter.pipeline import (
     CollectOptions,
-    NoPapersError,
     RunReport,
     SendOptions,
-    _database,
     _deliver,
     collect_day,
-    config_subscribers,
+    open_run_database,
     resolve_day,
+    run_counts,
 )
+from newsletter.readers import readers_for_run
 from newsletter.sources.collect import Collection, merge_papers
+from newsletter.store.ledger import Ledger
 from newsletter.store.papers import sent_before
-from newsletter.store.runs import delivered_emails
-from newsletter.store.subscribers import all_subscribers, sync_config_subscribers
+from newsletter.store.runs import RunCounts, RunStatus, begin_run, delivered_emails, finish_run
 from newsletter.topics import group_by_topic
 
 WEEK = 7
@@ -115,33 +116,66 @@ def run_week(
     only: frozenset[str] | None = None,
 ) -> RunReport:
     """Send the weekly issue of ``day`` to the weekly readers whose weekday it is (or the
-    ones in ``only``). A rerun sends only to readers who have not had it (the ledger)."""
+    ones in ``only``). A rerun sends only to readers who have not had it (the ledger). The
+    run is recorded on the weekly issue's row (``newsletter status``) only when someone
+    was due."""
     started = time.perf_counter()
     day = resolve_day(loaded, day)
-    options = options or CollectOptions()
     config = loaded.model
     name = config.newsletter.name
     backend = backend or get_backend(loaded)
     report = RunReport(day, weekly_edition(name), Collection(day, [], []), [], backend.destination)
-    with _database(loaded) as engine:
-        sync_config_subscribers(engine, config_subscribers(loaded))
-        readers = due_weekly(all_subscribers(engine), day, config.newsletter.default_cadence)
-        if only is not None:
-            readers = [r for r in readers if r.email in only]
-        covered = covered_days(engine, name, day, [r.email for r in readers])
-        groups: dict[tuple[dt.date, ...], set[str]] = {}
-        for email, days in covered.items():
-            groups.setdefault(days, set()).add(email)
-        for days, emails in sorted(groups.items()):
-            collection = collect_week(loaded, days, options, engine)
-            sections = group_by_topic(collection.papers, config.topics, config.grouping)
-            issue = Issue(weekly_edition(name), day, sections, first_day=days[0] if days else day)
-            part = RunReport(day, issue.newsletter, collection, sections, backend.destination)
-            if collection.papers:
-                _deliver(loaded, engine, issue, backend, part, SendOptions(only=frozenset(emails)))
-            _merge_into(report, part)
+    with open_run_database(loaded) as engine:
+        readers = due_weekly(
+            readers_for_run(loaded, engine, only), day, config.newsletter.default_cadence
+        )
+        if readers:
+            issue_id = begin_run(engine, weekly_edition(name), day)
+            counts = RunCounts(RunStatus.FAILED, detail="the run stopped before it finished")
+            try:
+                _send_groups(
+                    loaded,
+                    engine,
+                    Ledger(engine, issue_id),
+                    readers,
+                    report,
+                    backend,
+                    options or CollectOptions(),
+                )
+                counts = run_counts(report)
+            except NewsletterError as exc:
+                counts = RunCounts(RunStatus.FAILED, detail=str(exc))
+                raise
+            finally:
+                finish_run(engine, issue_id, counts)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _send_groups(
+    loaded: LoadedConfig,
+    engine: Engine,
+    ledger: Ledger,
+    readers: Sequence[Subscriber],
+    report: RunReport,
+    backend: EmailBackend,
+    options: CollectOptions,
+) -> None:
+    """One weekly issue per set of days covered; each sent to the readers who cover them."""
+    config = loaded.model
+    day = report.day
+    covered = covered_days(engine, config.newsletter.name, day, [r.email for r in readers])
+    groups: dict[tuple[dt.date, ...], set[str]] = {}
+    for email, days in covered.items():
+        groups.setdefault(days, set()).add(email)
+    for days, emails in sorted(groups.items()):
+        collection = collect_week(loaded, days, options, engine)
+        sections = group_by_topic(collection.papers, config.topics, config.grouping)
+        issue = Issue(report.newsletter, day, sections, first_day=days[0] if days else day)
+        part = RunReport(day, issue.newsletter, collection, sections, backend.destination)
+        if collection.papers:
+            _deliver(loaded, ledger, issue, backend, part, SendOptions(only=frozenset(emails)))
+        _merge_into(report, part)
 
 
 def _merge_into(report: RunReport, part: RunReport) -> None:
