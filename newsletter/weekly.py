@@ -34,17 +34,13 @@ from newsletter.pipeline import (
 )
 from newsletter.readers import readers_for_run
 from newsletter.sources.collect import Collection, merge_papers
+from newsletter.store.issues import weekly_edition
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import sent_before
 from newsletter.store.runs import RunCounts, RunStatus, begin_run, delivered_emails, finish_run
 from newsletter.topics import group_by_topic
 
 WEEK = 7
-
-
-def weekly_edition(name: str) -> str:
-    """The name the weekly issues' rows are kept under (ledger, archive, status)."""
-    return f"{name} weekly"
 
 
 def due_weekly(readers: Sequence[Subscriber], day: dt.date, default: Cadence) -> list[Subscriber]:

@@ -26,8 +26,9 @@ from newsletter.readers import readers_for_run
 from newsletter.schedule.local_time import due_subscribers
 from newsletter.schedule.shutdown import ScheduledBackend
 from newsletter.store import open_database
+from newsletter.store.issues import weekly_edition
 from newsletter.store.runs import RunCounts, RunStatus, delivered_emails, mark_run
-from newsletter.weekly import run_week, weekly_edition
+from newsletter.weekly import run_week
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,11 @@ from newsletter.models import ArchivedPaper, ArchivedSection
 from newsletter.store.db import ArchivedSectionRow, IssueRow
 
 
+def weekly_edition(name: str) -> str:
+    """The name the weekly issues' rows are kept under (ledger, archive, status)."""
+    return f"{name} weekly"
+
+
 def get_or_create_issue(engine: Engine, newsletter: str, date: dt.date) -> int:
     """The id of the issue's row, created if missing; safe when two processes race
     (the unique constraint decides, the loser reads the winner's row)."""

@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, Response
 from newsletter.models import Topic
 from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
 from newsletter.store.db import IssueRow
-from newsletter.store.issues import topic_entries
+from newsletter.store.issues import topic_entries, weekly_edition
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.feed import atom_feed, topic_feed
 
@@ -70,17 +70,29 @@ def feed_topics(web: WebContext) -> list[Topic]:
 async def archive_index(request: Request) -> Response:
     web = web_context(request)
     issues = await run_in_threadpool(archived_issues, web.engine, _name(web))
-    return web.pages.page("archive.html", issues=issues, feed_topics=feed_topics(web))
+    weekly = await run_in_threadpool(archived_issues, web.engine, weekly_edition(_name(web)))
+    return web.pages.page(
+        "archive.html", issues=issues, weekly_issues=weekly, feed_topics=feed_topics(web)
+    )
 
 
 async def archive_issue(request: Request) -> Response:
+    return await _issue_page(request, _name(web_context(request)))
+
+
+async def archive_weekly_issue(request: Request) -> Response:
+    """A weekly issue, at /archive/weekly/YYYY-MM-DD (the day it was sent for)."""
+    return await _issue_page(request, weekly_edition(_name(web_context(request))))
+
+
+async def _issue_page(request: Request, edition: str) -> Response:
     web = web_context(request)
     raw = request.path_params["day"]
     try:
         day = dt.date.fromisoformat(raw) if _DAY.match(raw) else None
     except ValueError:
         day = None
-    row = await run_in_threadpool(archived_issue, web.engine, _name(web), day) if day else None
+    row = await run_in_threadpool(archived_issue, web.engine, edition, day) if day else None
     if row is None or row.html is None:
         return web.pages.page("message.html", 404, kind="not_found")
     html = row.html.replace(PREFERENCES_URL, f"{web.base_url}/subscribe").replace(
@@ -93,6 +105,14 @@ async def archive_feed(request: Request) -> Response:
     web = web_context(request)
     issues = await run_in_threadpool(archived_issues, web.engine, _name(web), FEED_ENTRIES)
     body = atom_feed(issues, name=_name(web), base_url=web.base_url)
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+async def archive_weekly_feed(request: Request) -> Response:
+    web = web_context(request)
+    edition = weekly_edition(_name(web))
+    issues = await run_in_threadpool(archived_issues, web.engine, edition, FEED_ENTRIES)
+    body = atom_feed(issues, name=_name(web), base_url=web.base_url, weekly=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 

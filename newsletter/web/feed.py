@@ -41,29 +41,34 @@ def _add(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -
     return element
 
 
-def atom_feed(issues: Sequence[IssueRow], *, name: str, base_url: str) -> bytes:
+def atom_feed(
+    issues: Sequence[IssueRow], *, name: str, base_url: str, weekly: bool = False
+) -> bytes:
+    """The feed of the daily issues, or (``weekly``) of the weekly ones at /archive/weekly."""
+    path = "/archive/weekly" if weekly else "/archive"
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _add(feed, "id", _tag(base_url, "archive"))
-    _add(feed, "title", name)
+    _add(feed, "id", _tag(base_url, "archive:weekly" if weekly else "archive"))
+    _add(feed, "title", f"{name} (weekly)" if weekly else name)
     newest = max((_updated(r) for r in issues), default=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     _add(feed, "updated", _rfc3339(newest))
-    _add(feed, "link", rel="self", href=f"{base_url}/archive/feed.atom")
+    _add(feed, "link", rel="self", href=f"{base_url}{path}/feed.atom")
     _add(feed, "link", rel="alternate", type="text/html", href=f"{base_url}/archive")
     _add(_add(feed, "author"), "name", name)
     for row in issues:
-        _entry(feed, row, base_url)
+        _entry(feed, row, base_url, path)
     body: bytes = ET.tostring(feed, encoding="utf-8")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
-def _entry(feed: ET.Element, row: IssueRow, base_url: str) -> None:
+def _entry(feed: ET.Element, row: IssueRow, base_url: str, path: str) -> None:
     day = row.date.isoformat()
     entry = _add(feed, "entry")
-    _add(entry, "id", _tag(base_url, f"issue:{day}"))
+    kind = "weekly" if path.endswith("weekly") else "issue"
+    _add(entry, "id", _tag(base_url, f"{kind}:{day}"))
     _add(entry, "title", row.subject or f"Issue of {day}")
     _add(entry, "updated", _rfc3339(_updated(row)))
     _add(entry, "published", f"{day}T00:00:00Z")
-    _add(entry, "link", rel="alternate", type="text/html", href=f"{base_url}/archive/{day}")
+    _add(entry, "link", rel="alternate", type="text/html", href=f"{base_url}{path}/{day}")
     text = (row.text or "").replace(PREFERENCES_URL, "").replace(UNSUBSCRIBE_URL, "")
     summary = " ".join(text.split())
     if len(summary) > SUMMARY_CHARS:

@@ -1,5 +1,6 @@
 """One Atom feed per topic (``/archive/topics/<slug>.atom``), after real pipeline runs: linked
-from the archive, discoverable, each entry the topic's papers of one issue as HTML."""
+from the archive, discoverable, each entry the topic's papers of one issue as HTML; and the
+weekly issues' own pages and feed."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from html.parser import HTMLParser
 import feedparser
 
 from newsletter import pipeline
-from newsletter.models import ArchivedPaper, ArchivedSection
+from newsletter.models import ArchivedPaper, ArchivedSection, Cadence
 from newsletter.store.issues import get_or_create_issue, save_archive, save_sections
+from newsletter.store.subscribers import SubscriberInput, upsert_many
+from newsletter.weekly import run_week
 
 DAYS = (dt.date(2025, 10, 3), dt.date(2025, 10, 6))
+FRIDAYS = Cadence.parse("weekly:friday")
 
 
 class _Alternates(HTMLParser):
@@ -48,9 +52,12 @@ def test_archive_links_and_announces_a_feed_per_topic(client, loaded, live) -> N
     run_days(loaded)
     page = client.get("/archive").text
     names = [t.name for t in loaded.model.topics] + [loaded.model.grouping.catch_all]
-    announced = [a for a in alternates(page) if a.get("type") == "application/atom+xml"]
-    assert [a["title"] for a in announced[1:]] == [f"Daily Papers: {n}" for n in names]
-    for link in announced[1:]:
+    announced = [
+        a for a in alternates(page) if (a.get("href") or "").startswith("/archive/topics/")
+    ]
+    assert all(a.get("type") == "application/atom+xml" for a in announced)
+    assert [a["title"] for a in announced] == [f"Daily Papers: {n}" for n in names]
+    for link in announced:
         href = link["href"] or ""
         assert href.startswith("/archive/topics/") and href.endswith(".atom")
         assert f'<a href="{href}">' in page  # linked in the page, not only announced
@@ -97,3 +104,26 @@ def test_paper_text_is_escaped_in_the_entry(client, engine, loaded) -> None:
     content = feedparser.parse(body).entries[0].content[0].value
     assert "<script>" not in content and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in content
     assert "&lt;b&gt;" in content
+
+
+def test_weekly_issues_have_their_own_pages_feed_and_index_entries(
+    client, loaded, engine, live
+) -> None:
+    upsert_many(engine, [SubscriberInput("weekly@example.org", cadence=FRIDAYS)], "csv")
+    friday = dt.date(2025, 10, 3)
+    daily = pipeline.run(loaded, friday)
+    assert "weekly@example.org" not in {r.recipient for r in daily.results}
+    report = run_week(loaded, friday)
+    assert [r.recipient for r in report.results if r.status == "sent"] == ["weekly@example.org"]
+
+    page = client.get("/archive/weekly/2025-10-03")
+    assert page.status_code == 200 and "weekly" in page.text
+    assert client.get("/archive/weekly/2025-10-02").status_code == 404
+    index = client.get("/archive").text
+    assert 'href="/archive/weekly/2025-10-03"' in index
+    assert 'href="/archive/2025-10-03"' in index  # the daily issue stays where it was
+    feed = feedparser.parse(client.get("/archive/weekly/feed.atom").content)
+    assert feed.bozo == 0 and feed.feed.title == "Daily Papers (weekly)"
+    assert [e.link for e in feed.entries] == [f"{live.url}/archive/weekly/2025-10-03"]
+    daily_feed = feedparser.parse(client.get("/archive/feed.atom").content)
+    assert [e.link for e in daily_feed.entries] == [f"{live.url}/archive/2025-10-03"]
