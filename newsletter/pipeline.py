@@ -21,7 +21,7 @@ from newsletter.delivery import EmailBackend, get_backend
 from newsletter.dispatch import Delivery, DeliveryProgress
 from newsletter.errors import NewsletterError, NoPapersError
 from newsletter.models import DeliveryReason, DeliveryResult, Issue, Section, Topic
-from newsletter.readers import readers_for_run
+from newsletter.readers import cadence_counts, readers_for_run
 from newsletter.render.archive import archived_sections
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, SourceProgress, collect_papers
@@ -59,6 +59,7 @@ class RunReport:
     seconds: float = 0.0
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
     marked_sent: int = 0
+    cadences: dict[str, int] = field(default_factory=dict)  # active readers: daily, weekly
 
     @property
     def papers(self) -> int:
@@ -249,6 +250,7 @@ def _deliver(
     engine = ledger.engine
     readers = readers_for_run(loaded, engine, sending.only)
     default = loaded.model.newsletter.default_cadence  # a weekly issue is for weekly readers
+    report.cadences = cadence_counts(readers, issue.date, default)
     readers = [r for r in readers if r.cadence_on(issue.date, default).weekly == issue.weekly]
     composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
     if sending.resend:

@@ -183,3 +183,4 @@ def _merge_into(report: RunReport, part: RunReport) -> None:
     report.results += part.results
     report.segments += part.segments
     report.marked_sent += part.marked_sent
+    report.cadences = part.cadences or report.cadences

@@ -171,3 +171,24 @@ def test_a_week_of_days_weekly_and_daily_readers_and_switches(
     back = got["to-daily@example.org"]
     assert [f for f, _ in back] == ["Daily_Papers_weekly_2026-03-27"]
     assert set(titles_in(back[0][1])) == week_titles
+
+
+def test_run_report_and_status_count_daily_and_weekly_readers(
+    write_config: Any, db_url: str, run_cli: Any
+) -> None:
+    config = write_config(
+        db=db_url,
+        subscribers=[
+            {"email": "ada@example.org"},
+            {"email": "grace@example.org"},
+            {"email": "alan@example.org", "cadence": "weekly:friday"},
+        ],
+    )
+    result = run_cli("run", "--config", str(config), "--date", "2025-10-03")
+    assert result.exit_code == 0, result.output
+    assert "Readers: 2 daily, 1 weekly (1 on friday)" in result.output
+    assert "2 sent, 0 skipped, 0 failed" in result.output  # alan waits for his weekly issue
+    status = run_cli("status", "--config", str(config))
+    assert status.exit_code == 0, status.output
+    assert "Readers: 2 daily, 1 weekly (1 on friday); default daily" in status.output
+    assert "Weekly issues:" in status.output
