@@ -85,17 +85,19 @@ class NewsletterSection(Strict):
     def default_cadence(self) -> Cadence:
         return Cadence.parse(self.cadence)
 
-    @field_validator("subject")
+    @field_validator("subject", "weekly_subject")
     @classmethod
     def _subject_placeholders(cls, value: str) -> str:
         import datetime as dt
 
+        day = dt.date(2025, 1, 1)
         try:
-            value.format(name="x", date=dt.date(2025, 1, 1), papers=1, topics=1)
+            value.format(name="x", date=day, first=day, papers=1, topics=1)
         except (KeyError, IndexError, ValueError, AttributeError) as exc:
             raise ValueError(
                 f"bad placeholder in subject ({exc}); allowed: {{name}} {{date}} "
-                "(e.g. {date:%a %d %b}) {papers} {topics}"
+                "(e.g. {date:%a %d %b}) {papers} {topics}, and {first} (a weekly issue's "
+                "first day)"
             ) from exc
         return value
 
