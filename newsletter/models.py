@@ -93,6 +93,9 @@ class Section:
     papers: list[Paper] = field(default_factory=list)
     hidden: int = 0
     reasons: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A note shown instead of the "matched" line ("code released since we sent it").
+    notes: dict[str, str] = field(default_factory=dict)
+    for_everyone: bool = False  # shown whatever topics the reader chose (catching on)
 
     @property
     def total(self) -> int:
@@ -131,6 +134,8 @@ class ArchivedPaper:
     url: str | None
     summary: str
     reason: str
+    github_repo: str | None = None  # as sent: "code released" compares it with today's
+    upvotes: int | None = None  # as sent: "catching on" means crossing the threshold since
 
 
 @dataclass(frozen=True, slots=True)

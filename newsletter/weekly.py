@@ -28,6 +28,7 @@ from newsletter.pipeline import (
     SendOptions,
     _deliver,
     collect_day,
+    merge_report,
     open_run_database,
     resolve_day,
     run_counts,
@@ -171,16 +172,4 @@ def _send_groups(
         part = RunReport(day, issue.newsletter, collection, sections, backend.destination)
         if collection.papers:
             _deliver(loaded, ledger, issue, backend, part, SendOptions(only=frozenset(emails)))
-        _merge_into(report, part)
-
-
-def _merge_into(report: RunReport, part: RunReport) -> None:
-    known = {p.id for p in report.collection.papers}
-    report.collection.papers += [p for p in part.collection.papers if p.id not in known]
-    report.collection.results += part.collection.results
-    if not report.sections:
-        report.sections = part.sections
-    report.results += part.results
-    report.segments += part.segments
-    report.marked_sent += part.marked_sent
-    report.cadences = part.cadences or report.cadences
+        merge_report(report, part)

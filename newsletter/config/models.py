@@ -33,6 +33,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CatchingOnConfig(Strict):
+    """``newsletter.catching_on``: the "Catching on" section (off when absent)."""
+
+    days: int = Field(default=3, ge=1, le=14)  # issue days looked back over
+    min_upvotes: int = Field(default=50, ge=1)  # upvotes a paper must have reached since
+
+
 # Keys an earlier version had, with what replaced them: the error says so instead of
 # "unknown key".
 RENAMED_KEYS = {
@@ -60,6 +67,7 @@ class NewsletterSection(Strict):
     show_reasons: bool = True  # "matched: video generation, 3D" under each paper
     # Readers without their own choice get this rhythm: daily, weekly or weekly:<weekday>.
     cadence: str = "daily"
+    catching_on: CatchingOnConfig | None = None
     weekly_subject: str = "{name} weekly, {first:%d %b} to {date:%d %b}: {papers} papers"
     web_font_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
     web_font_family: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 \-]+$")

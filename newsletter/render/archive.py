@@ -9,7 +9,7 @@ from newsletter.render.context import RenderContext
 
 def archived_sections(ctx: RenderContext) -> list[ArchivedSection]:
     """Every section of the context's issue (full cards: the feed has no size budget)."""
-    return [_section(ctx, s) for s in ctx.issue.sections if s.papers]
+    return [_section(ctx, s) for s in ctx.issue.sections if s.papers and not s.for_everyone]
 
 
 def _section(ctx: RenderContext, section: Section) -> ArchivedSection:
@@ -20,6 +20,8 @@ def _section(ctx: RenderContext, section: Section) -> ArchivedSection:
             url=paper.url,
             summary=ctx.summary(paper),
             reason=ctx.reason(section, paper),
+            github_repo=paper.github_repo,
+            upvotes=paper.upvotes,
         )
         for paper in section.papers
     )

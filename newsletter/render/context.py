@@ -125,10 +125,12 @@ class RenderContext:
     def reason(self, section: Section, paper: Paper) -> str:
         """ "matched: video generation, 3D": what placed the paper under this topic; empty
         when turned off, for the catch-all, and on title-only cards (the budget's step 2)."""
-        terms = section.reasons.get(paper.id, ()) if self.reasons else ()
-        if not terms or self.card == "title":
+        if self.card == "title":
             return ""
-        return reason_line(terms)
+        if paper.id in section.notes:
+            return section.notes[paper.id]
+        terms = section.reasons.get(paper.id, ()) if self.reasons else ()
+        return reason_line(terms) if terms else ""
 
     def thumbnail(self, section: Section, paper: Paper) -> str | None:
         """The paper's thumbnail when it is among its topic's first ``thumbnails`` papers,

@@ -156,7 +156,7 @@ def filter_sections(sections: Sequence[Section], wanted: frozenset[str] | None) 
     """The sections one reader chose (``None`` means all)."""
     if wanted is None:
         return list(sections)
-    return [s for s in sections if s.topic.name in wanted]
+    return [s for s in sections if s.topic.name in wanted or s.for_everyone]
 
 
 def rank(matches: Sequence[Match], sort: TopicSort) -> list[Match]:
