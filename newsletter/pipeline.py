@@ -15,17 +15,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from newsletter.catching_on import Rising, catching_on_sections, rising_papers
 from newsletter.compose import IssueComposer
 from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
 from newsletter.dispatch import Delivery, DeliveryProgress
 from newsletter.errors import NewsletterError, NoPapersError
 from newsletter.models import DeliveryReason, DeliveryResult, Issue, Section, Topic
-from newsletter.readers import readers_for_run
+from newsletter.readers import cadence_counts, readers_for_run
+from newsletter.render.archive import archived_sections
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, SourceProgress, collect_papers
 from newsletter.store import open_database
-from newsletter.store.issues import save_archive
+from newsletter.store.issues import save_archive, save_sections
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
 from newsletter.store.privacy import purge_unconfirmed
@@ -59,6 +61,7 @@ class RunReport:
     seconds: float = 0.0
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
     marked_sent: int = 0
+    cadences: dict[str, int] = field(default_factory=dict)  # active readers: daily, weekly
     purged_unconfirmed: int = 0  # sign-ups never confirmed, deleted by this run (retention)
 
     @property
@@ -237,8 +240,57 @@ def _run(
         report.empty_day = loaded.model.collect.empty_day
         issue = notice_issue(issue)
     if report.empty_day != "skip":  # a skipped quiet day sends nothing; status still shows it
-        _deliver(loaded, Ledger(engine, issue_id), issue, backend, report, sending)
+        ledger = Ledger(engine, issue_id)
+        today = {p.id for section in issue.sections for p in section.papers}
+        rising = rising_papers(loaded, day, today) if today else None
+        if rising is None or not rising.papers:
+            _deliver(loaded, ledger, issue, backend, report, sending)
+        else:
+            _deliver_catching_on(loaded, ledger, issue, backend, report, sending, rising)
     return report
+
+
+def _deliver_catching_on(
+    loaded: LoadedConfig,
+    ledger: Ledger,
+    issue: Issue,
+    backend: EmailBackend,
+    report: RunReport,
+    sending: SendOptions,
+    rising: Rising,
+) -> None:
+    """The issue plus each reader's own "Catching on" section: readers with the same
+    section are sent together; the archive keeps the issue without it."""
+    readers = readers_for_run(loaded, ledger.engine, sending.only)
+    extra = catching_on_sections(loaded, ledger.engine, rising, readers)
+    groups: dict[tuple[str, ...], tuple[Section | None, set[str]]] = {}
+    for email, section in extra.items():
+        key = tuple(p.id for p in section.papers) if section else ()
+        groups.setdefault(key, (section, set()))[1].add(email)
+    first = True
+    for section, emails in groups.values():
+        part = RunReport(report.day, report.newsletter, report.collection, [], report.destination)
+        own = replace(sending, only=frozenset(emails), resend=sending.resend and first)
+        sections = [*issue.sections, section] if section else issue.sections
+        _deliver(loaded, ledger, replace(issue, sections=sections), backend, part, own)
+        merge_report(report, part)
+        first = False
+    if report.count("sent"):
+        composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(ledger.engine)))
+        _keep_archive(ledger, composer)
+
+
+def merge_report(report: RunReport, part: RunReport) -> None:
+    """Add one group's sending (catching-on groups, weekly groups) to the run's report."""
+    known = {p.id for p in report.collection.papers}
+    if part.collection is not report.collection:
+        report.collection.papers += [p for p in part.collection.papers if p.id not in known]
+        report.collection.results += part.collection.results
+    report.sections = report.sections or part.sections
+    report.results += part.results
+    report.segments += part.segments
+    report.marked_sent += part.marked_sent
+    report.cadences = part.cadences or report.cadences
 
 
 def _deliver(
@@ -252,6 +304,9 @@ def _deliver(
     """Send through the ledger, remember the papers sent, keep the public archive."""
     engine = ledger.engine
     readers = readers_for_run(loaded, engine, sending.only)
+    default = loaded.model.newsletter.default_cadence  # a weekly issue is for weekly readers
+    report.cadences = cadence_counts(readers, issue.date, default)
+    readers = [r for r in readers if r.cadence_on(issue.date, default).weekly == issue.weekly]
     composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
     if sending.resend:
         ledger.reset_for_resend()
@@ -262,10 +317,19 @@ def _deliver(
     sent = report.count("sent")
     if sent and report.empty_day is None:
         papers = [p for section in issue.sections for p in section.papers]
-        report.marked_sent = mark_sent(engine, issue.newsletter, papers, issue.date)
-    everything = composer.segment(None)  # the public archive shows every topic
-    if sent and everything is not None:
-        save_archive(engine, ledger.issue_id, everything.subject, everything.html, everything.text)
+        name = loaded.model.newsletter.name  # daily and weekly issues share one record
+        report.marked_sent = mark_sent(engine, name, papers, issue.date)
+    if sent and not any(section.for_everyone for section in issue.sections):
+        _keep_archive(ledger, composer)
+
+
+def _keep_archive(ledger: Ledger, composer: IssueComposer) -> None:
+    """The public archive shows every topic (and nobody's own catching-on section)."""
+    everything = composer.segment(None)
+    if everything is not None:
+        engine, issue_id = ledger.engine, ledger.issue_id
+        save_archive(engine, issue_id, everything.subject, everything.html, everything.text)
+        save_sections(engine, issue_id, archived_sections(composer.context(None)))
 
 
 def run_counts(report: RunReport) -> RunCounts:

@@ -9,10 +9,13 @@ import click
 from sqlalchemy.engine import Engine
 
 from newsletter.cli.options import F, config_option
+from newsletter.cli.report import describe_cadences
 from newsletter.config import load_config
 from newsletter.config.models import ScheduleConfig
+from newsletter.readers import cadence_counts, readers_for_run
 from newsletter.schedule.triggers import build_trigger, next_fire_times
 from newsletter.store import open_database
+from newsletter.store.issues import weekly_edition
 from newsletter.store.runs import RunRecord, recent_runs
 
 
@@ -72,7 +75,15 @@ def status(config_path: str | None, instance: str | None, limit: int, count: int
             click.echo(f"Waiting in the job store ({table}):")
             for job_id, when in waiting:
                 click.echo(f"  {job_id}: {_when(when, zone) if when else 'paused'}")
-        _show_runs(engine, loaded.model.newsletter.name, limit)
+        name = loaded.model.newsletter.name
+        readers = readers_for_run(loaded, engine)
+        default = loaded.model.newsletter.default_cadence
+        counts = cadence_counts(readers, now.date(), default)
+        click.echo(f"Readers: {describe_cadences(counts)}; default {default}")
+        _show_runs(engine, name, limit)
+        if counts.get("weekly"):
+            click.echo("Weekly issues:")
+            _show_runs(engine, weekly_edition(name), limit)
     finally:
         engine.dispose()
 

@@ -79,6 +79,8 @@ def show_run_report(report: RunReport) -> None:
     echo(
         f"Recipients: {sent} sent, {skipped} skipped, {failed} failed ({report.segments} segments)"
     )
+    if report.cadences:
+        echo(f"Readers: {describe_cadences(report.cadences)}")
     for reason, count in sorted(report.skipped_by_reason().items()):
         echo(f"  skipped {count}: {reason}")
     failures = [d for d in report.results if d.status == "failed"]
@@ -89,6 +91,13 @@ def show_run_report(report: RunReport) -> None:
     echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
     if report.purged_unconfirmed:
         echo(f"Deleted {report.purged_unconfirmed} sign-ups never confirmed (readers section)")
+
+
+def describe_cadences(counts: dict[str, int]) -> str:
+    """ "3 daily, 2 weekly (1 on friday, 1 on sunday)"."""
+    days = [f"{n} {key.removeprefix('weekly ')}" for key, n in counts.items() if " on " in key]
+    weekly = f"{counts.get('weekly', 0)} weekly" + (f" ({', '.join(days)})" if days else "")
+    return f"{counts.get('daily', 0)} daily, {weekly}"
 
 
 def show_sources(report: RunReport) -> None:

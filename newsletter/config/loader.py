@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from newsletter.config.models import NewsletterConfig
+from newsletter.config.models import RENAMED_KEYS, NewsletterConfig
 from newsletter.errors import ConfigError, ConfigProblem
 
 Loc = tuple[str | int, ...]
@@ -254,6 +254,8 @@ def _unknown_key_message(loc: Loc, data: Any) -> str:
     if parent is None:
         return "unknown key"
     allowed = list(parent.model_fields)
+    if key in RENAMED_KEYS and RENAMED_KEYS[key].split()[0] in allowed:
+        return f"'{key}' was replaced by {RENAMED_KEYS[key]}"
     hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
     return f"unknown key{suggestion} (allowed: {', '.join(allowed)})"

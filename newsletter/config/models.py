@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from newsletter.config.schedule_time import check_cron, parse_days
+from newsletter.models import Cadence
 
 HTTPS_OR_HTTP = r"^https?://[^\s]+$"
 
@@ -30,6 +31,20 @@ class Strict(BaseModel):
     """Base for every section: unknown keys are errors, values are not coerced silently."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CatchingOnConfig(Strict):
+    """``newsletter.catching_on``: the "Catching on" section (off when absent)."""
+
+    days: int = Field(default=3, ge=1, le=14)  # issue days looked back over
+    min_upvotes: int = Field(default=50, ge=1)  # upvotes a paper must have reached since
+
+
+# Keys an earlier version had, with what replaced them: the error says so instead of
+# "unknown key".
+RENAMED_KEYS = {
+    "images": "show_thumbnails (a number: thumbnails for the first N papers of each topic)",
+}
 
 
 class NewsletterSection(Strict):
@@ -46,7 +61,14 @@ class NewsletterSection(Strict):
     # The size budget (Gmail clips HTML past ~102 KB) and the degradation steps' knobs.
     html_budget_bytes: int = Field(default=100_000, ge=20_000, le=100_000)
     short_summary_chars: int = Field(default=140, ge=40, le=2000)
-    images: bool = False
+    # Thumbnails for the first N papers of each topic (0: none). Per topic, not per email, so a
+    # topic's piece is the same for every reader who chose it.
+    show_thumbnails: int = Field(default=0, ge=0, le=20)
+    show_reasons: bool = True  # "matched: video generation, 3D" under each paper
+    # Readers without their own choice get this rhythm: daily, weekly or weekly:<weekday>.
+    cadence: str = "daily"
+    catching_on: CatchingOnConfig | None = None
+    weekly_subject: str = "{name} weekly, {first:%d %b} to {date:%d %b}: {papers} papers"
     web_font_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
     web_font_family: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 \-]+$")
 
@@ -62,17 +84,28 @@ class NewsletterSection(Strict):
     def _known_timezone(cls, value: str) -> str:
         return _check_timezone(value)
 
-    @field_validator("subject")
+    @field_validator("cadence")
+    @classmethod
+    def _known_cadence(cls, value: str) -> str:
+        return _check_cadence(value)
+
+    @property
+    def default_cadence(self) -> Cadence:
+        return Cadence.parse(self.cadence)
+
+    @field_validator("subject", "weekly_subject")
     @classmethod
     def _subject_placeholders(cls, value: str) -> str:
         import datetime as dt
 
+        day = dt.date(2025, 1, 1)
         try:
-            value.format(name="x", date=dt.date(2025, 1, 1), papers=1, topics=1)
+            value.format(name="x", date=day, first=day, papers=1, topics=1)
         except (KeyError, IndexError, ValueError, AttributeError) as exc:
             raise ValueError(
                 f"bad placeholder in subject ({exc}); allowed: {{name}} {{date}} "
-                "(e.g. {date:%a %d %b}) {papers} {topics}"
+                "(e.g. {date:%a %d %b}) {papers} {topics}, and {first} (a weekly issue's "
+                "first day)"
             ) from exc
         return value
 
@@ -81,6 +114,10 @@ class NewsletterSection(Strict):
         if (self.web_font_url is None) != (self.web_font_family is None):
             raise ValueError("web_font_url and web_font_family go together: set both or neither")
         return self
+
+
+def _check_cadence(value: str) -> str:
+    return str(Cadence.parse(value))
 
 
 def _check_timezone(value: str) -> str:
@@ -221,11 +258,17 @@ class SubscriberConfig(Strict):
     name: str | None = None
     topics: list[str] | None = None
     timezone: str | None = None  # their own zone, for schedule.local_time
+    cadence: str | None = None  # daily, weekly or weekly:<weekday>; None: newsletter.cadence
 
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str | None) -> str | None:
         return None if value is None else _check_timezone(value)
+
+    @field_validator("cadence")
+    @classmethod
+    def _known_cadence(cls, value: str | None) -> str | None:
+        return None if value is None else _check_cadence(value)
 
     @field_validator("email")
     @classmethod

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from newsletter.errors import TemplateError
-from newsletter.models import Issue, Section
+from newsletter.models import Issue
 from newsletter.render.context import PLACEHOLDERS, CardStyle, RenderContext
 
 # A per-recipient URL replaces each placeholder after rendering; budget for the longest
@@ -74,10 +74,10 @@ def budgeted_size(html: str) -> int:
 def fold(issue: Issue, per_topic: int) -> Issue:
     """Each section keeps its first ``per_topic`` papers; the rest are counted as hidden."""
     sections = [
-        Section(s.topic, s.papers[:per_topic], s.hidden + max(0, len(s.papers) - per_topic))
+        replace(s, papers=s.papers[:per_topic], hidden=s.hidden + max(0, len(s.papers) - per_topic))
         for s in issue.sections
     ]
-    return Issue(issue.newsletter, issue.date, sections)
+    return replace(issue, sections=sections)
 
 
 def fit(ctx: RenderContext, render: Callable[[RenderContext], str]) -> Fitted:

@@ -49,6 +49,9 @@ class SubscriberRow(Base):
     topics: Mapped[list[str] | None] = mapped_column(JSON)  # None: every topic
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    cadence: Mapped[str | None] = mapped_column(String(20))  # None: the operator's default
+    cadence_since: Mapped[dt.date | None] = mapped_column()
+    cadence_before: Mapped[str | None] = mapped_column(String(20))
     origin: Mapped[str] = mapped_column(String(20), default="cli")  # config, cli, csv, web
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -145,6 +148,21 @@ class SentPaperRow(Base):
     first_sent_on: Mapped[dt.date] = mapped_column()
 
 
+class ArchivedSectionRow(Base):
+    """One topic of an archived issue (its papers as JSON), for the per-topic Atom feeds."""
+
+    __tablename__ = "archived_sections"
+    __table_args__ = (UniqueConstraint("issue_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(200), index=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    papers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    hidden: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SettingRow(Base):
     """Key/value settings the program generates itself (the signing secret)."""
 
@@ -183,6 +201,7 @@ def open_database(url: str, attempts: int = 5) -> Engine:
         try:
             Base.metadata.create_all(engine)
             _add_ledger_claim_column(engine)
+            _add_cadence_columns(engine)
             return engine
         except SQLAlchemyError as exc:
             if attempt < attempts and isinstance(exc, _CREATION_RACE):
@@ -202,6 +221,20 @@ def _add_ledger_claim_column(engine: Engine) -> None:
     if "claim" not in columns:
         with engine.begin() as connection:
             connection.execute(text("ALTER TABLE deliveries ADD COLUMN claim VARCHAR(64)"))
+
+
+def _add_cadence_columns(engine: Engine) -> None:
+    """Databases made before readers chose a cadence lack its three columns: add them."""
+    columns = {c["name"] for c in inspect(engine).get_columns("subscribers")}
+    missing = {
+        "cadence": "VARCHAR(20)",
+        "cadence_since": "DATE",
+        "cadence_before": "VARCHAR(20)",
+    }
+    with engine.begin() as connection:
+        for name, kind in missing.items():
+            if name not in columns:
+                connection.execute(text(f"ALTER TABLE subscribers ADD COLUMN {name} {kind}"))
 
 
 class WebhookEventRow(Base):

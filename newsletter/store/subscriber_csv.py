@@ -1,4 +1,5 @@
-"""Subscribers from and to CSV: ``email`` plus optional ``name`` and ``topics`` (``;``-separated).
+"""Subscribers from and to CSV: ``email`` plus optional ``name``, ``topics`` (``;``-separated)
+and ``cadence`` (``daily``, ``weekly`` or ``weekly:<weekday>``; empty: the operator's default).
 
 Import checks every row, reports each bad one with its line number, and stores the rest in
 a few bulk statements (100,000 rows take seconds). Export writes what import reads, plus
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from newsletter.errors import NewsletterError
+from newsletter.models import Cadence
 from newsletter.store.db import SubscriberRow
 from newsletter.store.privacy import forgotten_among, unforget
 from newsletter.store.subscribers import (
@@ -27,7 +29,7 @@ from newsletter.store.subscribers import (
     upsert_many,
 )
 
-COLUMNS = ("email", "name", "topics")
+COLUMNS = ("email", "name", "topics", "cadence")
 EXPORT_ONLY = ("status", "created_at")
 
 
@@ -75,7 +77,8 @@ def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
     columns = [c.strip().lower() for c in fieldnames or []]
     if "email" not in columns:
         raise CsvFormatError(
-            f"{path}:1: the header row needs an 'email' column (optional: name, topics); "
+            f"{path}:1: the header row needs an 'email' column (optional: name, topics, "
+            "cadence); "
             f"found: {', '.join(columns) or 'nothing'}"
         )
     unknown = [c for c in columns if c not in COLUMNS + EXPORT_ONLY]
@@ -105,7 +108,13 @@ def _parse_row(
         report.problems.append(f"{where}: unknown topic {unknown[0]!r} (topics are: {allowed})")
         return None
     name = (values.get("name") or "").strip() or None
-    return SubscriberInput(email=address, name=name, topics=topics)
+    cell = (values.get("cadence") or "").strip()
+    try:
+        cadence = Cadence.parse(cell) if cell else None
+    except ValueError as exc:
+        report.problems.append(f"{where}: {exc}")
+        return None
+    return SubscriberInput(email=address, name=name, topics=topics, cadence=cadence)
 
 
 def _topics(cell: str | None) -> tuple[str, ...] | None:
@@ -120,14 +129,14 @@ def export_csv(engine: Engine, stream: TextIO) -> int:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(COLUMNS + EXPORT_ONLY)
     table = SubscriberRow.__table__
-    query = select(
-        table.c.email, table.c.name, table.c.topics, table.c.status, table.c.created_at
-    ).order_by(table.c.id)
+    c = table.c
+    query = select(c.email, c.name, c.topics, c.cadence, c.status, c.created_at).order_by(c.id)
     count = 0
     with engine.connect() as connection:
         for row in connection.execute(query):
             topics = ";".join(row.topics or [])
             created = row.created_at.isoformat() if row.created_at else ""
-            writer.writerow([row.email, row.name or "", topics, row.status, created])
+            cadence = row.cadence or ""
+            writer.writerow([row.email, row.name or "", topics, cadence, row.status, created])
             count += 1
     return count

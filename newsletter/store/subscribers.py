@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsletter.errors import NewsletterError
-from newsletter.models import Subscriber, SubscriberStatus
+from newsletter.models import Cadence, Subscriber, SubscriberStatus
 from newsletter.store.db import SubscriberRow, in_chunks, utcnow
 
 
@@ -33,14 +33,43 @@ def normalize_email(address: str) -> str:
         raise InvalidEmailError(f"{address!r} is not a valid email address: {exc}") from exc
 
 
-def _to_model(row: SubscriberRow) -> Subscriber:
+def _to_model(row: Any) -> Subscriber:
+    """A reader from an ORM row or a Core row of the same columns."""
     return Subscriber(
         email=row.email,
         name=row.name,
         topics=frozenset(row.topics) if row.topics else None,
         status=SubscriberStatus(row.status),
         timezone=row.timezone,
+        cadence=Cadence.parse(row.cadence) if row.cadence else None,
+        cadence_since=row.cadence_since,
+        cadence_before=Cadence.parse(row.cadence_before) if row.cadence_before else None,
     )
+
+
+def set_cadence(
+    engine: Engine, email: str, cadence: Cadence, today: dt.date, default: Cadence
+) -> bool:
+    """A reader's new rhythm, with neither a gap nor a repeat: from weekly to daily it holds
+    from the day after this week's weekly issue (the reader still gets that week); any other
+    change holds at once (a weekly issue leaves out the days the reader already had)."""
+    with Session(engine) as session:
+        row = session.scalar(
+            select(SubscriberRow).where(SubscriberRow.email == normalize_email(email))
+        )
+        if row is None:
+            return False
+        now = _to_model(row).cadence_on(today, default)
+        if now.weekly and not cadence.weekly:
+            ahead = (now.weekday - today.weekday()) % 7
+            row.cadence_before = str(now)
+            row.cadence_since = today + dt.timedelta(days=ahead + 1)
+        else:
+            row.cadence_before, row.cadence_since = None, None
+        row.cadence = str(cadence)
+        row.updated_at = utcnow()
+        session.commit()
+        return True
 
 
 def get_subscriber(engine: Engine, email: str) -> Subscriber | None:
@@ -132,6 +161,7 @@ class SubscriberInput:
     name: str | None = None
     topics: tuple[str, ...] | None = None
     timezone: str | None = None
+    cadence: Cadence | None = None
 
 
 def _insert_new(engine: Engine, table: Table) -> Any:
@@ -184,6 +214,7 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
             name=r.name,
             topics=tuple(sorted(r.topics)) if r.topics else (),
             timezone=r.timezone,
+            cadence=r.cadence,
         )
         for r in readers
     ]
@@ -212,20 +243,13 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
 def all_subscribers(engine: Engine) -> list[Subscriber]:
     """Every reader, any status, oldest first (fast: no ORM objects, for large lists)."""
     table = _subscribers_table()
+    c = table.c
     query = select(
-        table.c.email, table.c.name, table.c.topics, table.c.status, table.c.timezone
-    ).order_by(table.c.id)
+        c.email, c.name, c.topics, c.status, c.timezone, c.cadence, c.cadence_since,
+        c.cadence_before,
+    ).order_by(c.id)  # fmt: skip
     with engine.connect() as connection:
-        return [
-            Subscriber(
-                email=row.email,
-                name=row.name,
-                topics=frozenset(row.topics) if row.topics else None,
-                status=SubscriberStatus(row.status),
-                timezone=row.timezone,
-            )
-            for row in connection.execute(query)
-        ]
+        return [_to_model(row) for row in connection.execute(query)]
 
 
 def _subscribers_table() -> Table:
@@ -240,6 +264,7 @@ def _insert_params(entry: SubscriberInput, origin: str, now: dt.datetime) -> dic
         "name": entry.name,
         "topics": list(entry.topics) if entry.topics else None,
         "timezone": entry.timezone,
+        "cadence": str(entry.cadence) if entry.cadence else None,
         "status": SubscriberStatus.ACTIVE.value,
         "origin": origin,
         "created_at": now,
@@ -255,6 +280,8 @@ def _update_params(entry: SubscriberInput, row_id: int, now: dt.datetime) -> dic
         params["v_topics"] = list(entry.topics) or None
     if entry.timezone is not None:
         params["v_timezone"] = entry.timezone
+    if entry.cadence is not None:
+        params["v_cadence"] = str(entry.cadence)
     return params
 
 

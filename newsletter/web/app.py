@@ -10,6 +10,8 @@ Routes (the links in every email point at these, under ``newsletter.base_url``):
     POST /preferences/{token}/forget  erase it (CSRF-protected)
     GET  /unsubscribe/{token}   a page with a button; POST: RFC 8058 one-click unsubscribe
     GET  /archive               past issues;  /archive/YYYY-MM-DD one issue;  /archive/feed.atom
+    GET  /archive/topics/<slug>.atom   one topic's feed (its papers of each issue)
+    GET  /archive/weekly/YYYY-MM-DD    one weekly issue;  /archive/weekly/feed.atom
     POST /webhooks/sendgrid     SendGrid's signed Event Webhook
     GET  /healthz               "ok", for load balancers
 """
@@ -35,7 +37,14 @@ from newsletter.readers import config_subscribers
 from newsletter.store import open_database
 from newsletter.store.settings import signing_secret
 from newsletter.tokens import TokenSigner
-from newsletter.web.archive import archive_feed, archive_index, archive_issue
+from newsletter.web.archive import (
+    archive_feed,
+    archive_index,
+    archive_issue,
+    archive_topic_feed,
+    archive_weekly_feed,
+    archive_weekly_issue,
+)
 from newsletter.web.context import TopicChoice, WebContext, web_context
 from newsletter.web.csrf import CsrfGuard
 from newsletter.web.pages import Pages
@@ -77,6 +86,9 @@ ROUTES = [
     Route("/unsubscribe/{token}", unsubscribe_now, methods=["POST"]),
     Route("/archive", archive_index, methods=["GET"]),
     Route("/archive/feed.atom", archive_feed, methods=["GET"]),
+    Route("/archive/topics/{slug}.atom", archive_topic_feed, methods=["GET"]),
+    Route("/archive/weekly/feed.atom", archive_weekly_feed, methods=["GET"]),
+    Route("/archive/weekly/{day}", archive_weekly_issue, methods=["GET"]),
     Route("/archive/{day}", archive_issue, methods=["GET"]),
     Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
     Route("/healthz", lambda _: PlainTextResponse("ok"), methods=["GET"]),

@@ -46,3 +46,9 @@ def test_a_missing_required_key_without_a_typo_is_still_reported() -> None:
     text = "".join(line for line in lines if not line.startswith("  postal_address:"))
     (problem,) = problems_of(text)
     assert "newsletter.postal_address: required key is missing" in problem
+
+
+def test_the_old_images_key_says_what_replaced_it() -> None:
+    text = SHIPPED_CONFIG.read_text().replace("  show_thumbnails: 0", "  images: true", 1)
+    (problem,) = problems_of(text)
+    assert "newsletter.images: 'images' was replaced by show_thumbnails (a number:" in problem

@@ -37,8 +37,8 @@ def test_import_reports_lines_and_export_writes_csv(config_file: Path, run_cli) 
     out = config_file.parent.parent / "export.csv"
     assert run_cli("subscribers", "export", "--out", str(out)).exit_code == 0
     lines = out.read_text().splitlines()
-    assert lines[0] == "email,name,topics,status,created_at"
-    assert lines[1].startswith("ada@example.org,Ada,Agents and tool use,active,")
+    assert lines[0] == "email,name,topics,cadence,status,created_at"
+    assert lines[1].startswith("ada@example.org,Ada,Agents and tool use,,active,")
 
 
 def test_every_subscribers_command_has_help_with_an_example(run_cli) -> None:

@@ -96,5 +96,6 @@ def test_render_settings_are_documented_in_the_example_config() -> None:
 
     text = SHIPPED_CONFIG.read_text()
     for key in ("summary_chars", "templates_dir", "html_budget_bytes", "short_summary_chars",
-                "images", "web_font_url", "web_font_family", "subject"):  # fmt: skip
+                "show_thumbnails", "show_reasons", "web_font_url", "web_font_family",
+                "subject"):  # fmt: skip
         assert re.search(rf"(?m)^  #? ?{key}:", text), key
