@@ -55,7 +55,7 @@ def test_local_file_that_is_not_json_quotes_its_first_bytes(tmp_path: Path) -> N
     bad.write_bytes(HF_2024.read_bytes()[:200])
     with pytest.raises(SourceDataError, match="not JSON") as caught:
         LocalSource("files", bad).fetch(dt.date(2024, 10, 10))
-    assert repr(HF_2024.read_bytes()[:60]) in str(caught.value)
+    assert repr(HF_2024.read_bytes()[:80]) in str(caught.value)
 
 
 @pytest.mark.parametrize(
