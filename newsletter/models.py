@@ -151,7 +151,9 @@ class OutgoingEmail:
     to_name: str | None = None
 
 
-DeliveryStatus = Literal["sent", "failed", "skipped"]
+# in_doubt: the request may have reached the provider (its answer was lost): never resent
+# automatically; the operator settles it (``newsletter deliveries resolve``).
+DeliveryStatus = Literal["sent", "failed", "skipped", "in_doubt"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,8 @@ class RunReport:
     seconds: float = 0.0
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
     marked_sent: int = 0
+    retries: dict[str, int] = field(default_factory=dict)  # by cause: "429", "5xx", "dropped"
+    waited_seconds: float = 0.0  # spent in backoff before retries
 
     @property
     def papers(self) -> int:
@@ -337,6 +339,8 @@ def _deliver(
     delivery = Delivery(backend, ledger, composer, sending.retry_in_doubt, sending.progress)
     with backend:
         report.results = delivery.run(readers)
+    report.retries = dict(backend.retries)
+    report.waited_seconds = backend.waited_seconds
     report.segments = composer.rendered_segments
     finish_run(engine, ledger.issue_id, run_counts(report))  # what `newsletter status` shows
     sent = report.count("sent")
@@ -355,16 +359,19 @@ def run_counts(report: RunReport) -> RunCounts:
     deferred = sum(1 for r in report.results if SHUTTING_DOWN in r.detail)
     skipped = report.count("skipped") - already
     failed = report.count("failed") - deferred
+    in_doubt = report.count("in_doubt")
     sent = report.count("sent")
     notes = [f"{r.source}: {r.status}" for r in report.collection.results if r.status != "ok"]
     if already:
         notes.append(f"{already} already had it")
     if deferred:
         notes.append(f"{deferred} left for the next run by a shutdown")
+    if in_doubt:
+        notes.append(f"{in_doubt} in doubt (newsletter deliveries)")
     if deferred:
         status = INTERRUPTED
-    elif failed:
-        status = PARTIAL if sent or already else FAILED
+    elif failed or in_doubt:
+        status = PARTIAL if sent or already or in_doubt else FAILED
     elif report.papers == 0:
         status = EMPTY
     else:

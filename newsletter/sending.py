@@ -25,9 +25,9 @@ ALREADY_SENT = "already sent"
 SHUTTING_DOWN = "shutting down: left for the next run"
 NOTHING_TODAY = "no papers in their topics today"
 IN_DOUBT = (
-    "in doubt: a run was killed while this message was with the provider; not sent again so "
-    "nobody gets two copies. Check the provider's activity log, then rerun with "
-    "--retry-in-doubt to send it"
+    "in doubt: an earlier run lost the provider's answer for this message (or was killed "
+    "while it was with the provider); not sent again so nobody gets two copies. Check the "
+    "provider's activity log, then `newsletter deliveries resolve`"
 )
 
 
@@ -59,7 +59,7 @@ class Delivery:
                 if status == SENT:
                     results.append(DeliveryResult(reader.email, "skipped", detail=ALREADY_SENT))
                 elif status == SENDING and not in_doubt_too:
-                    results.append(DeliveryResult(reader.email, "failed", detail=IN_DOUBT))
+                    results.append(DeliveryResult(reader.email, "in_doubt", detail=IN_DOUBT))
                 else:
                     todo.setdefault(topics, []).append(reader)
         total = sum(len(readers) for readers in todo.values())

@@ -51,7 +51,7 @@ def run(
             progress=progress,
         )
     show_run_report(report)
-    if report.count("failed"):
+    if report.count("failed") or report.count("in_doubt"):
         raise SystemExit(1)
 
 

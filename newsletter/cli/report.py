@@ -76,17 +76,44 @@ def show_run_report(report: RunReport) -> None:
     for section in report.sections:
         echo(f"  {section.topic.name}: {section.total}")
     sent, skipped, failed = report.count("sent"), report.count("skipped"), report.count("failed")
+    doubt = report.count("in_doubt")
+    in_doubt = f", {doubt} in doubt" if doubt else ""
     echo(
-        f"Recipients: {sent} sent, {skipped} skipped, {failed} failed ({report.segments} segments)"
+        f"Recipients: {sent} sent, {skipped} skipped, {failed} failed{in_doubt} "
+        f"({report.segments} segments)"
     )
     for reason, count in sorted(report.skipped_by_reason().items()):
         echo(f"  skipped {count}: {reason}")
+    show_retries(report)
+    show_in_doubt(report)
     failures = [d for d in report.results if d.status == "failed"]
     for delivery in failures[:20]:
         echo(f"  failed {delivery.recipient}: {delivery.detail}", err=True)
     if len(failures) > 20:
         echo(f"  ... and {len(failures) - 20} more failed", err=True)
     echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
+
+
+def show_retries(report: RunReport) -> None:
+    """Retries by cause and the time spent waiting: a run that "worked" after 40 retries
+    tells the operator something."""
+    if report.retries:
+        causes = ", ".join(f"{cause} x{count}" for cause, count in sorted(report.retries.items()))
+        click.echo(f"Retries: {causes}; {report.waited_seconds:.1f} s spent waiting")
+
+
+def show_in_doubt(report: RunReport) -> None:
+    doubtful = [d.recipient for d in report.results if d.status == "in_doubt"]
+    if not doubtful:
+        return
+    click.echo(
+        f"In doubt: {len(doubtful)} readers: the provider may have their message (its answer "
+        "was lost), so they were not sent again.\n"
+        "  See them: newsletter deliveries\n"
+        f"  Settle them: newsletter deliveries resolve --date {report.day} --check (SendGrid), "
+        f"or after checking the provider's log: --as sent|unsent --all",
+        err=True,
+    )
 
 
 def show_sources(report: RunReport) -> None:

@@ -53,6 +53,11 @@ class ScheduledBackend(EmailBackend):
         self.pause = pause
         self.stop = stop
         self._batches = 0
+        self.retries = inner.retries  # the same counter: the run report reads the inner one
+
+    @property  # read through to the inner backend
+    def waited_seconds(self) -> float:  # type: ignore[override]
+        return self.inner.waited_seconds
 
     @property
     def destination(self) -> str:

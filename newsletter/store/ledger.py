@@ -14,6 +14,11 @@ serialises the UPDATEs (SQLite: one writer; PostgreSQL: row locks, and the loser
 the WHERE clause after the winner commits). The pipeline claims just before handing a batch
 to the backend and records right after the backend answers, each in its own commit.
 
+A request whose answer is lost (a timeout after the body was sent, a connection closed
+before the status line or after SMTP's end of DATA) is recorded the same way: the row stays
+``sending`` with its claim cleared and the reason in ``detail``. In doubt is a state only the
+operator leaves: ``settle`` marks such rows sent or failed (``newsletter deliveries resolve``).
+
 The remaining window, stated honestly: if the process dies after the provider accepted a
 batch and before ``record`` commits, those rows stay ``sending``. They are *in doubt*: the
 provider may or may not have them. For idempotent backends (the outbox rewrites the same
@@ -166,7 +171,9 @@ class Ledger:
 
 
 def _outcome(result: DeliveryResult) -> tuple[str, str | None, str | None]:
-    status = SENT if result.status == "sent" else FAILED
+    # A request whose answer was lost stays "sending" (in doubt) with its claim cleared: no
+    # run takes it again until the operator settles it (``settle``).
+    status = {"sent": SENT, "in_doubt": SENDING}.get(result.status, FAILED)
     return status, (result.provider_id or "")[:500] or None, result.detail or None
 
 
