@@ -41,7 +41,7 @@ from sendgrid import SendGridAPIClient
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient, header_safe
 from newsletter.errors import DeliveryError
-from newsletter.models import DeliveryResult, OutgoingEmail
+from newsletter.models import DeliveryReason, DeliveryResult, OutgoingEmail
 
 MAX_RECIPIENTS = 1000  # SendGrid: at most 1,000 recipients (to+cc+bcc) per request
 BATCH_ARG = "newsletter_batch"  # custom_args key naming one request, for the activity API
@@ -54,7 +54,7 @@ logging.getLogger("python_http_client").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class SendGridRetryPolicy:
     max_retries: int = 5
     backoff_seconds: float = 1.0  # first backoff cap; doubles each attempt
     max_wait_seconds: float = 60.0  # no single wait longer than this
@@ -81,7 +81,7 @@ class SendGridBackend(EmailBackend):
         sandbox_mode: bool = False,
         categories: Sequence[str] = (),
         batch_size: int = MAX_RECIPIENTS,
-        retry: RetryPolicy | None = None,
+        retry: SendGridRetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.host = host.rstrip("/")
@@ -89,7 +89,7 @@ class SendGridBackend(EmailBackend):
         self.sandbox_mode = sandbox_mode
         self.categories = list(categories)
         self.batch_size = max(1, min(batch_size, MAX_RECIPIENTS))
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or SendGridRetryPolicy()
         self.sleep = sleep
         self.requests = 0  # HTTP requests made, retries included (for reports and benches)
         self.retries: Counter[str] = Counter()  # by cause: "429", "5xx", "dropped"
@@ -123,7 +123,13 @@ class SendGridBackend(EmailBackend):
             except _AnswerLost as exc:
                 detail = IN_DOUBT_DETAIL.format(what=exc)
                 results += [
-                    DeliveryResult(r.email, "in_doubt", provider_id=f"batch:{key}", detail=detail)
+                    DeliveryResult(
+                        r.email,
+                        "in_doubt",
+                        provider_id=f"batch:{key}",
+                        detail=detail,
+                        reason=DeliveryReason.IN_DOUBT,
+                    )
                     for r in batch
                 ]
                 continue

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import build_mime
 from newsletter.errors import DeliveryError
-from newsletter.models import DeliveryResult, OutgoingEmail
+from newsletter.models import DeliveryReason, DeliveryResult, OutgoingEmail
 
 Security = Literal["none", "starttls", "tls"]
 END_OF_DATA = b"\r\n.\r\n"
@@ -142,7 +142,13 @@ class SmtpBackend(EmailBackend):
     def _in_doubt(self, message: OutgoingEmail, exc: BaseException) -> DeliveryResult:
         self.close()  # the next message gets a new connection
         detail = IN_DOUBT_DETAIL.format(where=self.destination, what=f"{type(exc).__name__}")
-        return DeliveryResult(message.to, "in_doubt", provider_id=message.message_id, detail=detail)
+        return DeliveryResult(
+            message.to,
+            "in_doubt",
+            provider_id=message.message_id,
+            detail=detail,
+            reason=DeliveryReason.IN_DOUBT,
+        )
 
     def _dropped_twice(self, message: OutgoingEmail, exc: BaseException) -> DeliveryResult:
         self.close()

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from newsletter.store.db import DeliveryRow, IssueRow, utcnow
-from newsletter.store.ledger import CHUNK, FAILED, SENDING, SENT
+from newsletter.store.db import DeliveryRow, IssueRow, in_chunks, utcnow
+from newsletter.store.ledger import RowStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ def in_doubt(engine: Engine, newsletter: str, day: dt.date | None = None) -> lis
             DeliveryRow.updated_at,
         )
         .join(IssueRow, IssueRow.id == DeliveryRow.issue_id)
-        .where(IssueRow.newsletter == newsletter, DeliveryRow.status == SENDING)
+        .where(IssueRow.newsletter == newsletter, DeliveryRow.status == RowStatus.SENDING)
         .order_by(IssueRow.date, DeliveryRow.email)
     )
     if day is not None:
@@ -66,16 +66,16 @@ def settle(
     """Mark readers in doubt on ``day`` as sent, or as unsent (failed: the next run sends
     them); ``emails=None`` settles all of them. Answers how many rows changed."""
     issue = select(IssueRow.id).where(IssueRow.newsletter == newsletter, IssueRow.date == day)
-    status, note = (SENT, "settled as sent") if sent else (FAILED, "settled as unsent")
-    changed = 0
-    targets: list[Sequence[str] | None] = (
-        [None] if emails is None else [emails[i : i + CHUNK] for i in range(0, len(emails), CHUNK)]
+    status, note = (
+        (RowStatus.SENT, "settled as sent") if sent else (RowStatus.FAILED, "settled as unsent")
     )
+    changed = 0
+    targets: list[Sequence[str] | None] = [None] if emails is None else list(in_chunks(emails))
     with engine.begin() as connection:
         for chunk in targets:
             statement = (
                 update(DeliveryRow)
-                .where(DeliveryRow.issue_id.in_(issue), DeliveryRow.status == SENDING)
+                .where(DeliveryRow.issue_id.in_(issue), DeliveryRow.status == RowStatus.SENDING)
                 .values(status=status, claim=None, detail=note, updated_at=utcnow())
             )
             if chunk is not None:

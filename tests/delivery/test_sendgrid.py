@@ -7,7 +7,12 @@ import logging
 
 import pytest
 
-from newsletter.delivery.sendgrid import BATCH_ARG, RetryPolicy, SendGridBackend, find_accepted
+from newsletter.delivery.sendgrid import (
+    BATCH_ARG,
+    SendGridBackend,
+    SendGridRetryPolicy,
+    find_accepted,
+)
 from newsletter.errors import DeliveryError
 from newsletter.render.context import UNSUBSCRIBE_URL
 from tests.delivery.conftest import API_KEY, free_port
@@ -18,7 +23,7 @@ from tests.fakes.sendgrid_server import FakeSendGrid
 def backend_for(fake: FakeSendGrid, **kwargs) -> tuple[SendGridBackend, list[float]]:
     waits: list[float] = []
     key = kwargs.pop("api_key", fake.key)
-    options = {"retry": RetryPolicy(max_retries=3, backoff_seconds=0.01), **kwargs}
+    options = {"retry": SendGridRetryPolicy(max_retries=3, backoff_seconds=0.01), **kwargs}
     options.setdefault("timeout", 5)
     backend = SendGridBackend(
         key, host=fake.url, sleep=waits.append, categories=["daily-papers"], **options
@@ -70,7 +75,7 @@ def test_429_waits_as_retry_after_says_then_sends(sendgrid_server) -> None:
 
 def test_5xx_and_429_back_off_with_jitter_then_succeed(sendgrid_server) -> None:
     sendgrid_server.faults += ["500", "500-html", "503", "429:1"]
-    backend, waits = backend_for(sendgrid_server, retry=RetryPolicy(5, 1.0, 60))
+    backend, waits = backend_for(sendgrid_server, retry=SendGridRetryPolicy(5, 1.0, 60))
     results = backend.send_segment(segment_message(), readers(2))
     assert [r.status for r in results] == ["sent", "sent"]
     assert len(waits) == 4
@@ -140,7 +145,7 @@ def test_a_timeout_waiting_for_the_answer_is_in_doubt_naming_the_cause() -> None
     fake.faults += ["slow:1.5"]
     try:
         backend = SendGridBackend(
-            API_KEY, host=fake.url, timeout=0.3, retry=RetryPolicy(max_retries=0)
+            API_KEY, host=fake.url, timeout=0.3, retry=SendGridRetryPolicy(max_retries=0)
         )
         [result] = backend.send_segment(segment_message(), readers(1))
         assert result.status == "in_doubt"
@@ -152,7 +157,7 @@ def test_a_timeout_waiting_for_the_answer_is_in_doubt_naming_the_cause() -> None
 def test_the_activity_api_missing_from_the_account_says_so(sendgrid_server) -> None:
     sendgrid_server.activity_api = False
     backend, _ = backend_for(sendgrid_server)
-    with pytest.raises(DeliveryError, match="answered 403.*Email Activity add-on"):
+    with pytest.raises(DeliveryError, match=r"answered 403.*Email Activity add-on"):
         find_accepted(backend, "some-batch")
 
 
@@ -160,7 +165,10 @@ def test_refused_connection_is_translated_after_bounded_retries() -> None:
     port = free_port()  # nothing listens here
     waits: list[float] = []
     backend = SendGridBackend(
-        API_KEY, host=f"http://127.0.0.1:{port}", retry=RetryPolicy(2, 0.01), sleep=waits.append
+        API_KEY,
+        host=f"http://127.0.0.1:{port}",
+        retry=SendGridRetryPolicy(2, 0.01),
+        sleep=waits.append,
     )
     with pytest.raises(DeliveryError, match=f"cannot reach SendGrid at http://127.0.0.1:{port}"):
         backend.send_segment(segment_message(), readers(1))

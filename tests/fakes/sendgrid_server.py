@@ -7,7 +7,8 @@ per personalization, 30 MB, custom_args and substitutions sizes, reserved header
 in names), answers 202 with an ``X-Message-Id`` and records what it accepted.
 
 Faults, queued for the next requests: ``"429:<seconds>"`` (Retry-After), ``"429-reset:<s>"``
-(only X-RateLimit-Reset), ``"401"``, ``"500"`` / ``"502"`` / ``"503"``, ``"500-html"`` (a non-JSON body),
+(only X-RateLimit-Reset), ``"401"``, ``"500"`` / ``"502"`` / ``"503"``, ``"500-html"`` (a
+non-JSON body),
 ``"slow:<seconds>"`` (answers normally after a pause), ``"drop"`` (closes the connection
 without an answer, nothing recorded), ``"accept-drop"`` (accepts and records the request,
 then closes the connection before the status line: the lost answer), ``"accept-late:<s>"``
@@ -93,7 +94,10 @@ class FakeSendGrid:
         self.fast_validator = jsonschema_rs.validator_for(schema, validate_formats=True)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for serve_forever to notice (0.5 s by default).
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def url(self) -> str:
