@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from newsletter.dispatch import DeliveryProgress
+from newsletter.models import DeliveryReason
 from newsletter.pipeline import RunReport
 from newsletter.sources.base import SourceResult
 
@@ -75,18 +76,25 @@ def show_run_report(report: RunReport) -> None:
     echo(f"Papers: {report.papers} collected, {shown} in {len(report.sections)} topics")
     for section in report.sections:
         echo(f"  {section.topic.name}: {section.total}")
-    sent, skipped, failed = report.count("sent"), report.count("skipped"), report.count("failed")
-    doubt = report.count("in_doubt")
-    in_doubt = f", {doubt} in doubt" if doubt else ""
+    sent, skipped = report.count("sent"), report.count("skipped")
+    deferred = report.count_reason(DeliveryReason.SHUTDOWN)
+    failed, doubt = report.count("failed") - deferred, report.count("in_doubt")
+    extra = (f", {doubt} in doubt" if doubt else "") + (
+        f", {deferred} left for the next run (stopped)" if deferred else ""
+    )
     echo(
-        f"Recipients: {sent} sent, {skipped} skipped, {failed} failed{in_doubt} "
+        f"Recipients: {sent} sent, {skipped} skipped, {failed} failed{extra} "
         f"({report.segments} segments)"
     )
     for reason, count in sorted(report.skipped_by_reason().items()):
         echo(f"  skipped {count}: {reason}")
     show_retries(report)
     show_in_doubt(report)
-    failures = [d for d in report.results if d.status == "failed"]
+    failures = [
+        d
+        for d in report.results
+        if d.status == "failed" and d.reason is not DeliveryReason.SHUTDOWN
+    ]
     for delivery in failures[:20]:
         echo(f"  failed {delivery.recipient}: {delivery.detail}", err=True)
     if len(failures) > 20:
