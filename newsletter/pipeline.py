@@ -26,6 +26,7 @@ from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, SourceProgress, collect_papers
 from newsletter.store import open_database
 from newsletter.store.issues import save_archive
+from newsletter.store.journal import JOURNAL_NAME, Journal
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
 from newsletter.store.runs import RunCounts, RunStatus, begin_run, finish_run
@@ -59,6 +60,7 @@ class RunReport:
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
     marked_sent: int = 0
     retries: dict[str, int] = field(default_factory=dict)  # by cause: "429", "5xx", "dropped"
+    store_error: str | None = None  # the database stopped the run (what it said, no SQL)
     waited_seconds: float = 0.0  # spent in backoff before retries
 
     @property
@@ -182,7 +184,7 @@ def run(
         try:
             report = _run(loaded, db, issue_id, day, backend, options, sending)
             counts = run_counts(report)
-            finished = True
+            finished = report.store_error is None  # else the record may fail too: say so below
         except NewsletterError as exc:
             counts = RunCounts(RunStatus.FAILED, detail=str(exc))
             raise
@@ -252,13 +254,21 @@ def _deliver(
     composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
     if sending.resend:
         ledger.reset_for_resend()
-    delivery = Delivery(backend, ledger, composer, sending.retry_in_doubt, sending.progress)
+    journal = Journal(loaded.resolve_output(JOURNAL_NAME))
+    journal.apply(engine)  # answers an earlier run could not record, before anything is sent
+    delivery = Delivery(
+        backend, ledger, composer, sending.retry_in_doubt, sending.progress, journal
+    )
     with backend:
         report.results = delivery.run(readers)
+    if delivery.store_error is not None:
+        report.store_error = str(delivery.store_error)
     report.retries = dict(backend.retries)
     report.waited_seconds = backend.waited_seconds
     report.segments = composer.rendered_segments
     sent = report.count("sent")
+    if report.store_error:
+        return  # the database is not taking writes: the papers and archive wait for next run
     if sent and report.empty_day is None:
         papers = [p for section in issue.sections for p in section.papers]
         report.marked_sent = mark_sent(engine, issue.newsletter, papers, issue.date)

@@ -67,7 +67,7 @@ def run(
     if caught:
         click.echo(f"Stopped by {caught[0].name}: rerun the day to send the rest.", err=True)
     failed = report.count("failed") - report.count_reason(DeliveryReason.SHUTDOWN)
-    if failed or report.count("in_doubt"):
+    if failed or report.count("in_doubt") or report.store_error:
         raise SystemExit(1)
 
 

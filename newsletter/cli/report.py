@@ -100,6 +100,8 @@ def show_run_report(report: RunReport) -> None:
     if len(failures) > 20:
         echo(f"  ... and {len(failures) - 20} more failed", err=True)
     echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
+    if report.store_error:
+        echo(f"Error: {report.store_error}. Fix the database, then rerun the day.", err=True)
 
 
 def show_retries(report: RunReport) -> None:
