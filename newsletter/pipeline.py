@@ -293,6 +293,11 @@ def run_counts(report: RunReport) -> RunCounts:
         notes.append(f"{deferred} left for the next run by a shutdown")
     if in_doubt:
         notes.append(f"{in_doubt} in doubt (newsletter deliveries)")
+    if report.retries:
+        causes = ", ".join(f"{cause} x{n}" for cause, n in sorted(report.retries.items()))
+        notes.append(f"retries {causes}, {report.waited_seconds:.0f} s waiting")
+    if report.store_error:
+        notes.append(report.store_error)
     if deferred:
         status = RunStatus.INTERRUPTED
     elif failed or in_doubt:

@@ -226,3 +226,18 @@ def test_readers_settled_as_unsent_are_sent_by_the_next_run(
     again = run_cli("run", *config)
     assert again.exit_code == 0, again.output
     assert Counter(sendgrid_server.delivered()) == Counter(before) + Counter(doubtful)
+
+
+def test_status_shows_retries_by_cause_and_readers_in_doubt(
+    sendgrid_config: Path, sendgrid_server, run_cli
+) -> None:
+    data = yaml.safe_load(sendgrid_config.read_text())
+    data["delivery"]["options"].update(batch_size=1, backoff_seconds=0.01)
+    sendgrid_config.write_text(yaml.safe_dump(data, sort_keys=False))
+    sendgrid_server.faults += ["429:0.01", "500", "502", "accept-drop"]
+    result = run_cli("run", "--config", str(sendgrid_config), "--date", DAY)
+    assert result.exit_code == 1
+    assert "Retries: 429 x1, 5xx x2; " in result.output
+    status = run_cli("status", "--config", str(sendgrid_config))
+    assert "1 in doubt (newsletter deliveries)" in status.output, status.output
+    assert "retries 429 x1, 5xx x2" in status.output
