@@ -45,7 +45,7 @@ from newsletter.models import DeliveryReason, DeliveryResult, OutgoingEmail
 
 MAX_RECIPIENTS = 1000  # SendGrid: at most 1,000 recipients (to+cc+bcc) per request
 BATCH_ARG = "newsletter_batch"  # custom_args key naming one request, for the activity API
-IN_DOUBT_DETAIL = (
+LOST_ANSWER_DETAIL = (
     "in doubt: SendGrid may have accepted this batch ({what}); not sent again so nobody gets "
     "two copies. Settle it with `newsletter deliveries resolve` (--check asks SendGrid)"
 )
@@ -121,7 +121,7 @@ class SendGridBackend(EmailBackend):
                 results += [DeliveryResult(r.email, "failed", detail=str(exc)) for r in batch]
                 continue
             except _AnswerLost as exc:
-                detail = IN_DOUBT_DETAIL.format(what=exc)
+                detail = LOST_ANSWER_DETAIL.format(what=exc)
                 results += [
                     DeliveryResult(
                         r.email,

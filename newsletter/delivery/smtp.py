@@ -28,7 +28,7 @@ from newsletter.models import DeliveryReason, DeliveryResult, OutgoingEmail
 
 Security = Literal["none", "starttls", "tls"]
 END_OF_DATA = b"\r\n.\r\n"
-IN_DOUBT_DETAIL = (
+LOST_REPLY_DETAIL = (
     "in doubt: {where} lost the connection after the message was handed over ({what}); "
     "not sent again so nobody gets two copies. Check the server's log, then settle it with "
     "`newsletter deliveries resolve`"
@@ -141,7 +141,7 @@ class SmtpBackend(EmailBackend):
 
     def _in_doubt(self, message: OutgoingEmail, exc: BaseException) -> DeliveryResult:
         self.close()  # the next message gets a new connection
-        detail = IN_DOUBT_DETAIL.format(where=self.destination, what=f"{type(exc).__name__}")
+        detail = LOST_REPLY_DETAIL.format(where=self.destination, what=f"{type(exc).__name__}")
         return DeliveryResult(
             message.to,
             "in_doubt",

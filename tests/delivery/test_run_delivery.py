@@ -241,3 +241,30 @@ def test_status_shows_retries_by_cause_and_readers_in_doubt(
     status = run_cli("status", "--config", str(sendgrid_config))
     assert "1 in doubt (newsletter deliveries)" in status.output, status.output
     assert "retries 429 x1, 5xx x2" in status.output
+
+
+def test_smtp_replies_lost_after_data_mail_nobody_twice(workdir: Path, run_cli) -> None:
+    # On main a reply lost after DATA was retried: 517 of 5,000 readers got two copies.
+    from tests.delivery.conftest import SmtpSink, start_smtp
+
+    sink = SmtpSink()
+    sink.lose_reply = lambda number: number % 10 == 0
+    controller, port = start_smtp(sink)
+    try:
+        options = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 5}
+        config = write_config(workdir, {"backend": "smtp", "options": options})
+        add_readers(config, 120)  # 93 mailed
+        args = ["--config", str(config), "--date", DAY]
+        first = run_cli("run", *args)
+        assert first.exit_code == 1
+        assert "0 failed, 9 in doubt" in first.output
+        rerun = run_cli("run", *args)  # the cron second line
+        assert rerun.exit_code == 1 and "9 in doubt" in rerun.output
+        received = Counter(sink.recipients())
+        assert len(received) == 93 and set(received.values()) == {1}
+        settled = run_cli("deliveries", "resolve", *args, "--as", "sent", "--all")
+        assert "Settled 9 readers" in settled.output
+        assert run_cli("run", *args).exit_code == 0
+        assert Counter(sink.recipients()) == received
+    finally:
+        controller.stop()
