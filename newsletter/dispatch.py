@@ -7,6 +7,8 @@ gives exactly one copy per reader across crashes, and for the one window that re
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -138,7 +140,9 @@ class Delivery:
     def _send_batch(
         self, template: OutgoingEmail, prepared: dict[str, Recipient], in_doubt_too: bool
     ) -> list[DeliveryResult]:
-        claimed = self.ledger.claim(list(prepared), in_doubt_too=in_doubt_too)
+        key = f"{template.issue_key or 'issue'}.{secrets.token_hex(8)}"
+        template = dataclasses.replace(template, batch_key=key)
+        claimed = self.ledger.claim(list(prepared), in_doubt_too=in_doubt_too, batch=key)
         lost = [  # another run claimed these between prepare and now: it sends them
             _skipped(e, DeliveryReason.ALREADY_SENT, ALREADY_SENT)
             for e in prepared

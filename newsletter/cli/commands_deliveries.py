@@ -151,7 +151,7 @@ def _check(loaded: LoadedConfig, day: dt.date, missing_after: dt.timedelta) -> N
     if counts["waiting"]:
         click.echo(f"  {counts['waiting']} not known yet: ask again later (the feed lags).")
     if unchecked:
-        click.echo(f"  {unchecked} carry no batch key (a killed run): settle them with --as.")
+        click.echo(f"  {unchecked} carry no SendGrid batch key: settle them with --as.")
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -114,7 +114,8 @@ class SendGridBackend(EmailBackend):
         results: list[DeliveryResult] = []
         for start in range(0, len(recipients), self.batch_size):
             batch = recipients[start : start + self.batch_size]
-            key = f"{template.issue_key or 'issue'}.{secrets.token_hex(8)}"
+            # The ledger's key when the pipeline sends (it was recorded with the claim).
+            key = template.batch_key or f"{template.issue_key or 'issue'}.{secrets.token_hex(8)}"
             try:
                 message_id = self._post(mail_send_body(template, batch, self, key))
             except _BatchRejected as exc:

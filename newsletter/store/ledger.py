@@ -142,16 +142,23 @@ class Ledger:
             known = self.statuses()
         return known
 
-    def claim(self, emails: Sequence[str], *, in_doubt_too: bool = False) -> list[str]:
-        """``_claim`` waiting for a busy database like ``record`` (nothing is sent yet)."""
+    def claim(
+        self, emails: Sequence[str], *, in_doubt_too: bool = False, batch: str | None = None
+    ) -> list[str]:
+        """``_claim`` waiting for a busy database like ``record`` (nothing is sent yet).
+        ``batch`` names the request about to be made (kept as ``batch:<key>`` until the
+        answer replaces it), so a batch a killed run leaves in doubt can be looked up."""
+        provider_id = f"batch:{batch}" if batch else None
         return retrying(
-            lambda: self._claim(emails, in_doubt_too=in_doubt_too),
+            lambda: self._claim(emails, in_doubt_too, provider_id),
             "claim readers before sending",
             self.retry_seconds,
             self.sleep,
         )
 
-    def _claim(self, emails: Sequence[str], *, in_doubt_too: bool = False) -> list[str]:
+    def _claim(
+        self, emails: Sequence[str], in_doubt_too: bool, provider_id: str | None
+    ) -> list[str]:
         """Take the rows this run may send now; answer their emails (a subset of ``emails``).
 
         ``in_doubt_too`` also takes rows left ``sending`` by a killed run; only for backends
@@ -173,6 +180,7 @@ class Ledger:
                     )
                     .values(
                         status=RowStatus.SENDING,
+                        provider_id=provider_id,
                         claim=stamp,
                         attempts=_table.c.attempts + 1,
                         updated_at=utcnow(),
