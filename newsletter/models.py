@@ -243,10 +243,15 @@ class OutgoingEmail:
     date: dt.datetime
     headers: dict[str, str] = field(default_factory=dict)
     issue_key: str = ""
+    # Names one request to the provider (SendGrid custom_args), written to the ledger when
+    # the batch is claimed, so even a batch a killed run left in doubt can be looked up.
+    batch_key: str = ""
     to_name: str | None = None
 
 
-DeliveryStatus = Literal["sent", "failed", "skipped"]
+# in_doubt: the request may have reached the provider (its answer was lost): never resent
+# automatically; the operator settles it (``newsletter deliveries resolve``).
+DeliveryStatus = Literal["sent", "failed", "skipped", "in_doubt"]
 
 
 class DeliveryReason(StrEnum):

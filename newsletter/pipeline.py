@@ -28,6 +28,7 @@ from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, SourceProgress, collect_papers
 from newsletter.store import open_database
 from newsletter.store.issues import save_archive, save_sections
+from newsletter.store.journal import JOURNAL_NAME, Journal
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
 from newsletter.store.privacy import purge_unconfirmed
@@ -63,6 +64,9 @@ class RunReport:
     marked_sent: int = 0
     cadences: dict[str, int] = field(default_factory=dict)  # active readers: daily, weekly
     purged_unconfirmed: int = 0  # sign-ups never confirmed, deleted by this run (retention)
+    retries: dict[str, int] = field(default_factory=dict)  # by cause: "429", "5xx", "dropped"
+    store_error: str | None = None  # the database stopped the run (what it said, no SQL)
+    waited_seconds: float = 0.0  # spent in backoff before retries
 
     @property
     def papers(self) -> int:
@@ -185,7 +189,7 @@ def run(
         try:
             report = _run(loaded, db, issue_id, day, backend, options, sending)
             counts = run_counts(report)
-            finished = True
+            finished = report.store_error is None  # else the record may fail too: say so below
         except NewsletterError as exc:
             counts = RunCounts(RunStatus.FAILED, detail=str(exc))
             raise
@@ -310,11 +314,21 @@ def _deliver(
     composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
     if sending.resend:
         ledger.reset_for_resend()
-    delivery = Delivery(backend, ledger, composer, sending.retry_in_doubt, sending.progress)
+    journal = Journal(loaded.resolve_output(JOURNAL_NAME))
+    journal.apply(engine)  # answers an earlier run could not record, before anything is sent
+    delivery = Delivery(
+        backend, ledger, composer, sending.retry_in_doubt, sending.progress, journal
+    )
     with backend:
         report.results = delivery.run(readers)
+    if delivery.store_error is not None:
+        report.store_error = str(delivery.store_error)
+    report.retries = dict(backend.retries)
+    report.waited_seconds = backend.waited_seconds
     report.segments = composer.rendered_segments
     sent = report.count("sent")
+    if report.store_error:
+        return  # the database is not taking writes: the papers and archive wait for next run
     if sent and report.empty_day is None:
         papers = [p for section in issue.sections for p in section.papers]
         name = loaded.model.newsletter.name  # daily and weekly issues share one record
@@ -339,16 +353,24 @@ def run_counts(report: RunReport) -> RunCounts:
     deferred = report.count_reason(DeliveryReason.SHUTDOWN)
     skipped = report.count("skipped") - already
     failed = report.count("failed") - deferred
+    in_doubt = report.count("in_doubt")
     sent = report.count("sent")
     notes = [f"{r.source}: {r.status}" for r in report.collection.results if r.status != "ok"]
     if already:
         notes.append(f"{already} already had it")
     if deferred:
         notes.append(f"{deferred} left for the next run by a shutdown")
+    if in_doubt:
+        notes.append(f"{in_doubt} in doubt (newsletter deliveries)")
+    if report.retries:
+        causes = ", ".join(f"{cause} x{n}" for cause, n in sorted(report.retries.items()))
+        notes.append(f"retries {causes}, {report.waited_seconds:.0f} s waiting")
+    if report.store_error:
+        notes.append(report.store_error)
     if deferred:
         status = RunStatus.INTERRUPTED
-    elif failed:
-        status = RunStatus.PARTIAL if sent or already else RunStatus.FAILED
+    elif failed or in_doubt:
+        status = RunStatus.PARTIAL if sent or already or in_doubt else RunStatus.FAILED
     elif report.papers == 0:
         status = RunStatus.EMPTY
     else:

@@ -11,6 +11,7 @@ import click
 from newsletter import __version__
 from newsletter.cli import (
     commands_config,
+    commands_deliveries,
     commands_fetch,
     commands_preview,
     commands_run,
@@ -72,6 +73,7 @@ commands_topics.register(cli)
 commands_subscribers.register(cli)
 commands_web.register(cli)
 commands_schedule.register(cli)
+commands_deliveries.register(cli)
 
 
 def main() -> None:

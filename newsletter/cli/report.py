@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from newsletter.dispatch import DeliveryProgress
+from newsletter.models import DeliveryReason
 from newsletter.pipeline import RunReport
 from newsletter.sources.base import SourceResult
 
@@ -75,15 +76,27 @@ def show_run_report(report: RunReport) -> None:
     echo(f"Papers: {report.papers} collected, {shown} in {len(report.sections)} topics")
     for section in report.sections:
         echo(f"  {section.topic.name}: {section.total}")
-    sent, skipped, failed = report.count("sent"), report.count("skipped"), report.count("failed")
+    sent, skipped = report.count("sent"), report.count("skipped")
+    deferred = report.count_reason(DeliveryReason.SHUTDOWN)
+    failed, doubt = report.count("failed") - deferred, report.count("in_doubt")
+    extra = (f", {doubt} in doubt" if doubt else "") + (
+        f", {deferred} left for the next run (stopped)" if deferred else ""
+    )
     echo(
-        f"Recipients: {sent} sent, {skipped} skipped, {failed} failed ({report.segments} segments)"
+        f"Recipients: {sent} sent, {skipped} skipped, {failed} failed{extra} "
+        f"({report.segments} segments)"
     )
     if report.cadences:
         echo(f"Readers: {describe_cadences(report.cadences)}")
     for reason, count in sorted(report.skipped_by_reason().items()):
         echo(f"  skipped {count}: {reason}")
-    failures = [d for d in report.results if d.status == "failed"]
+    show_retries(report)
+    show_in_doubt(report)
+    failures = [
+        d
+        for d in report.results
+        if d.status == "failed" and d.reason is not DeliveryReason.SHUTDOWN
+    ]
     for delivery in failures[:20]:
         echo(f"  failed {delivery.recipient}: {delivery.detail}", err=True)
     if len(failures) > 20:
@@ -91,6 +104,8 @@ def show_run_report(report: RunReport) -> None:
     echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
     if report.purged_unconfirmed:
         echo(f"Deleted {report.purged_unconfirmed} sign-ups never confirmed (readers section)")
+    if report.store_error:
+        echo(f"Error: {report.store_error}. Fix the database, then rerun the day.", err=True)
 
 
 def describe_cadences(counts: dict[str, int]) -> str:
@@ -98,6 +113,28 @@ def describe_cadences(counts: dict[str, int]) -> str:
     days = [f"{n} {key.removeprefix('weekly ')}" for key, n in counts.items() if " on " in key]
     weekly = f"{counts.get('weekly', 0)} weekly" + (f" ({', '.join(days)})" if days else "")
     return f"{counts.get('daily', 0)} daily, {weekly}"
+
+
+def show_retries(report: RunReport) -> None:
+    """Retries by cause and the time spent waiting: a run that "worked" after 40 retries
+    tells the operator something."""
+    if report.retries:
+        causes = ", ".join(f"{cause} x{count}" for cause, count in sorted(report.retries.items()))
+        click.echo(f"Retries: {causes}; {report.waited_seconds:.1f} s spent waiting")
+
+
+def show_in_doubt(report: RunReport) -> None:
+    doubtful = [d.recipient for d in report.results if d.status == "in_doubt"]
+    if not doubtful:
+        return
+    click.echo(
+        f"In doubt: {len(doubtful)} readers: the provider may have their message (its answer "
+        "was lost), so they were not sent again.\n"
+        "  See them: newsletter deliveries\n"
+        f"  Settle them: newsletter deliveries resolve --date {report.day} --check (SendGrid), "
+        f"or after checking the provider's log: --as sent|unsent --all",
+        err=True,
+    )
 
 
 def show_sources(report: RunReport) -> None:

@@ -32,6 +32,11 @@ MISSING = "required key is missing"
 DEFAULT_PATH = Path("config/newsletter.yaml")
 BUNDLED_PATH = Path(__file__).resolve().parent.parent / "_bundled" / "newsletter.yaml"
 CHECKOUT_PATH = Path(__file__).resolve().parents[2] / "config" / "newsletter.yaml"
+# Input limits: the shipped config is ~15 KB and ~1,500 values, 12 levels deep. Readers in
+# bulk go through the CSV import, so a config of megabytes is a mistake or an attack.
+MAX_CONFIG_CHARS = 2_000_000
+MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 50
 
 # Checks a schema cannot express (cross references, uniqueness). Stages register theirs.
 SEMANTIC_CHECKS: list[SemanticCheck] = []
@@ -90,6 +95,9 @@ def load_config(explicit: str | Path | None = None) -> LoadedConfig:
 
 def _read(path: Path) -> str:
     try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_CHARS:  # refuse before reading 50 MB into memory
+            raise ConfigError([ConfigProblem("", _too_big(size), str(path))])
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from exc
@@ -127,9 +135,24 @@ def _in_file_order(problems: list[ConfigProblem]) -> list[ConfigProblem]:
 
 
 def _load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
+    """Parse once into a node graph, measure it, and only then build the data.
+
+    An alias is a pointer in the graph: a 10 KB "billion laughs" file holds a few dozen
+    nodes but expands to billions, and everything that walks the data (validation, checks)
+    would expand it. So the graph is walked once, each node visited once, and a document
+    whose expansion passes ``MAX_EXPANDED_NODES`` or whose nesting passes ``MAX_DEPTH`` is
+    refused before anything expands it.
+    """
+    if len(text) > MAX_CONFIG_CHARS:
+        raise ConfigError([ConfigProblem("", _too_big(len(text)), filename)])
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        marks: Marks = {}
+        if node is not None:
+            _measure(node, filename)
+            _collect_marks(node, marks)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -137,25 +160,84 @@ def _load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
         raise ConfigError(
             [ConfigProblem("", f"not valid YAML: {reason}", filename, line, col)]
         ) from None
-    marks: Marks = {}
-    if node is not None:
-        _collect_marks(node, (), marks)
+    except RecursionError:
+        message = f"nested too deeply to be a config (the limit is {MAX_DEPTH} levels)"
+        raise ConfigError([ConfigProblem("", message, filename)]) from None
+    finally:
+        loader.dispose()
     return data, marks
 
 
-def _collect_marks(node: yaml.Node, loc: Loc, marks: Marks) -> None:
-    marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            marks[(*loc, key, "<key>")] = (
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
+def _too_big(size: int) -> str:
+    return (
+        f"the file is {size / 1e6:.1f} MB; a config is at most {MAX_CONFIG_CHARS // 1_000_000} MB"
+        " (readers belong in the database: newsletter subscribers import FILE.csv)"
+    )
+
+
+def _measure(root: yaml.Node, filename: str) -> None:
+    """Refuse excessive nesting or alias expansion, visiting each node once (children
+    before parents, with an explicit stack: the graph may be deeper than Python's)."""
+    expanded: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ConfigError(
+                [_limit_problem(node, filename, f"nested more than {MAX_DEPTH} levels deep")]
             )
-            _collect_marks(value_node, (*loc, key), marks)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _collect_marks(item, (*loc, index), marks)
+        if id(node) in expanded:
+            continue
+        children = _children(node)
+        if not children_done and children:
+            stack.append((node, depth, True))
+            stack.extend((child, depth + 1, False) for child in children)
+            continue
+        size = 1 + sum(expanded.get(id(child), 0) for child in children)
+        if size > MAX_EXPANDED_NODES:
+            message = (
+                f"its aliases expand to more than {MAX_EXPANDED_NODES:,} values; "
+                "a config never needs that many (is it an alias bomb?)"
+            )
+            raise ConfigError([_limit_problem(node, filename, message)])
+        expanded[id(node)] = size
+
+
+def _limit_problem(node: yaml.Node, filename: str, message: str) -> ConfigProblem:
+    return ConfigProblem(
+        "", message, filename, node.start_mark.line + 1, node.start_mark.column + 1
+    )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _collect_marks(root: yaml.Node, marks: Marks) -> None:
+    """Line marks by key path. A node reached again through an alias is not walked again:
+    its own paths keep the mark of the alias's parent key (``_nearest_mark``)."""
+    visited: set[int] = set()
+    stack: list[tuple[yaml.Node, Loc]] = [(root, ())]
+    while stack:
+        node, loc = stack.pop()
+        marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                marks[(*loc, key, "<key>")] = (
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+                stack.append((value_node, (*loc, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*loc, index)) for index, item in enumerate(node.value))
 
 
 def _data_path(raw: Loc, data: Any) -> Loc:

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from newsletter.config.regex import pattern_problem
 from newsletter.config.schedule_time import check_cron, parse_days
 from newsletter.models import Cadence
 
@@ -199,13 +200,9 @@ def _nonblank_term(value: str) -> str:
 
 
 def _valid_regex(value: str) -> str:
-    try:
-        re.compile(value, re.IGNORECASE)
-    except re.error as exc:
-        where = f" at position {exc.pos}" if exc.pos is not None else ""
-        raise ValueError(f"invalid regular expression {value!r}: {exc.msg}{where}") from None
-    if re.search(value, "", re.IGNORECASE) is not None:
-        raise ValueError(f"regular expression {value!r} matches empty text, so every paper")
+    problem = pattern_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -220,7 +217,7 @@ class MatchConfig(Strict):
     entry may hit (OR); ``any``/``all``/``none`` nest further blocks. See docs/topics.md."""
 
     keywords: Terms = Field(default_factory=list, description="words or phrases")
-    regex: Regexes = Field(default_factory=list, description="Python regular expressions")
+    regex: Regexes = Field(default_factory=list, description="RE2 regular expressions")
     categories: Terms = Field(default_factory=list, description="arXiv categories, cs.* ok")
     authors: Terms = Field(default_factory=list)
     ai_keywords: Terms = Field(default_factory=list, description="HF AI keyword tags")

@@ -6,15 +6,43 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from newsletter.errors import SourceDataError
 from newsletter.models import Paper
 from newsletter.sources.text import clean_abstract, clean_title
 
 _ARXIV_VERSION = re.compile(r"v\d+$")
 HF_PAPERS = "https://huggingface.co/papers/"
+
+
+# A real day is ~100 KB to a few MB of JSON; a day file or answer past this is not one.
+MAX_JSON_BYTES = 64_000_000
+
+
+def decode_json(raw: bytes, where: str) -> Any:
+    """Parse a day file or an API answer; every way it can be hostile (not JSON, too big,
+    nested past Python's recursion limit) becomes a ``SourceDataError`` naming ``where``."""
+    check_json_size(len(raw), where)
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceDataError(f"{where}: not JSON ({exc}); it starts with {raw[:80]!r}") from None
+    except RecursionError:
+        raise SourceDataError(
+            f"{where}: JSON nested too deeply to be a list of papers; it starts with {raw[:20]!r}"
+        ) from None
+
+
+def check_json_size(size: int, where: str) -> None:
+    if size > MAX_JSON_BYTES:
+        raise SourceDataError(
+            f"{where}: {size / 1e6:.0f} MB of JSON; a day of papers is at most "
+            f"{MAX_JSON_BYTES // 1_000_000} MB"
+        )
 
 
 class SkipRecord(ValueError):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from newsletter.errors import SourceDataError
 from newsletter.models import Paper
 from newsletter.sources.base import Source, SourceResult
-from newsletter.sources.formats import SkipRecord, parse_record
+from newsletter.sources.formats import SkipRecord, check_json_size, decode_json, parse_record
 
 
 class LocalSource(Source):
@@ -49,11 +48,12 @@ class LocalSource(Source):
 
 
 def _read_records(file: Path) -> list[object]:
-    raw = file.read_bytes()
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceDataError(f"{file}: not JSON ({exc}); it starts with {raw[:60]!r}") from exc
+        check_json_size(file.stat().st_size, str(file))  # before reading it all
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise SourceDataError(f"{file}: cannot read it ({exc.strerror})") from None
+    data = decode_json(raw, str(file))
     if isinstance(data, dict) and isinstance(data.get("papers"), list):
         data = data["papers"]
     if not isinstance(data, list):
