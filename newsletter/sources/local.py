@@ -6,10 +6,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from newsletter.errors import SourceDataError
+from newsletter.errors import PaperRecordError, SourceDataError
 from newsletter.models import Paper
 from newsletter.sources.base import Source, SourceResult
-from newsletter.sources.formats import SkipRecord, parse_record
+from newsletter.sources.formats import parse_record
 
 
 class LocalSource(Source):
@@ -28,7 +28,7 @@ class LocalSource(Source):
             for index, record in enumerate(_read_records(file)):
                 try:
                     paper = parse_record(record, f"{file.name}[{index}]")
-                except SkipRecord as exc:
+                except PaperRecordError as exc:
                     result.warnings.append(f"skipped {exc}")
                     continue
                 if self._wanted(paper, day):

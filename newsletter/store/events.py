@@ -23,9 +23,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from newsletter.errors import InvalidEmailError
 from newsletter.models import SubscriberStatus
 from newsletter.store.db import SubscriberRow, WebhookEventRow, utcnow
-from newsletter.store.subscribers import InvalidEmailError, normalize_email
+from newsletter.store.failures import translated
+from newsletter.store.subscribers import normalize_email
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,7 @@ def _parse(index: int, event: Any) -> _Event | None:
     return _Event(valid_id, event["event"][:40], address, status)
 
 
+@translated("apply the provider's events")
 def apply_events(engine: Engine, events: Iterable[Any]) -> EventReport:
     """Apply a webhook body's events in order, in one transaction; if another delivery of
     the same events commits first, apply them again one transaction each (each once)."""
@@ -205,6 +208,7 @@ def _stop(session: Session, address: str, status: SubscriberStatus) -> bool:
     return changed
 
 
+@translated("prune old provider events")
 def prune_events(engine: Engine, keep: dt.timedelta = KEEP_EVENTS_FOR) -> int:
     """Forget event ids older than ``keep``; a request that old is refused as stale anyway."""
     with Session(engine) as session:

@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsletter.store.db import IssueRow
+from newsletter.store.failures import translated
 
 
+@translated("record the issue")
 def get_or_create_issue(engine: Engine, newsletter: str, date: dt.date) -> int:
     """The id of the issue's row, created if missing; safe when two processes race
     (the unique constraint decides, the loser reads the winner's row)."""
@@ -30,6 +32,7 @@ def get_or_create_issue(engine: Engine, newsletter: str, date: dt.date) -> int:
         return found
 
 
+@translated("save the issue to the archive")
 def save_archive(engine: Engine, issue_id: int, subject: str, html: str, text: str) -> None:
     """Keep the all-topics rendering of an issue for the public archive."""
     with Session(engine) as session:

@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine
 
 from newsletter.models import DeliveryResult
 from newsletter.store.db import DeliveryRow, in_chunks, utcnow
+from newsletter.store.failures import translated
 
 
 class RowStatus(StrEnum):
@@ -60,6 +61,7 @@ class Ledger:
         self.token = token or secrets.token_hex(16)
         self._claims = 0
 
+    @translated("read the delivery ledger")
     def statuses(self) -> dict[str, str]:
         """Every recipient of this issue and the status of their row."""
         query = select(_table.c.email, _table.c.status).where(_table.c.issue_id == self.issue_id)
@@ -69,6 +71,7 @@ class Ledger:
     def counts(self) -> Counter[str]:
         return Counter(self.statuses().values())
 
+    @translated("add readers to the delivery ledger")
     def prepare(self, emails: Iterable[str]) -> dict[str, str]:
         """Add a ``pending`` row for each recipient without one; answer every status.
 
@@ -91,6 +94,7 @@ class Ledger:
             known = self.statuses()
         return known
 
+    @translated("claim readers in the delivery ledger")
     def claim(self, emails: Sequence[str], *, in_doubt_too: bool = False) -> list[str]:
         """Take the rows this run may send now; answer their emails (a subset of ``emails``).
 
@@ -128,6 +132,7 @@ class Ledger:
         order = {email: index for index, email in enumerate(emails)}
         return sorted(claimed, key=order.__getitem__)
 
+    @translated("record the deliveries")
     def record(self, results: Sequence[DeliveryResult]) -> None:
         """Write what the backend answered, in one commit; only rows this run claimed.
 
@@ -158,6 +163,7 @@ class Ledger:
                         )
                     )
 
+    @translated("reset the delivery ledger for --resend")
     def reset_for_resend(self) -> int:
         """``--resend``: every row of this issue becomes pending again (the previous provider
         id is kept in ``detail``). Answers how many rows were reset."""

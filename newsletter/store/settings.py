@@ -10,11 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsletter.store.db import SettingRow
+from newsletter.store.failures import translated
 
 SECRET_ENV = "NEWSLETTER_SECRET"
 SECRET_KEY = "signing_secret"
 
 
+@translated("read the link-signing secret")
 def signing_secret(engine: Engine) -> str:
     """``$NEWSLETTER_SECRET``, else a random secret generated once and kept in the database
     (so the default run needs no keys and links stay valid across runs)."""

@@ -17,10 +17,10 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import CsvFormatError, InvalidEmailError
 from newsletter.store.db import SubscriberRow
+from newsletter.store.failures import translated
 from newsletter.store.subscribers import (
-    InvalidEmailError,
     SubscriberInput,
     normalize_email,
     upsert_many,
@@ -30,10 +30,6 @@ COLUMNS = ("email", "name", "topics")
 EXPORT_ONLY = ("status", "created_at")
 
 
-class CsvFormatError(NewsletterError):
-    """The CSV file cannot be read at all (missing file, no ``email`` column, unknown columns)."""
-
-
 @dataclass
 class ImportReport:
     added: int = 0
@@ -41,6 +37,7 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)  # "file.csv:17: why"
 
 
+@translated("import the readers")
 def import_csv(engine: Engine, path: Path, known_topics: Sequence[str] | None) -> ImportReport:
     """Import readers from ``path``; rows with a bad address or unknown topic are reported
     and skipped, the others are added (or updated: name, topics; never status)."""
@@ -104,6 +101,7 @@ def _topics(cell: str | None) -> tuple[str, ...] | None:
     return tuple(sorted({t.strip() for t in cell.split(";") if t.strip()}))
 
 
+@translated("export the readers")
 def export_csv(engine: Engine, stream: TextIO) -> int:
     """Write every reader as CSV; answers how many."""
     writer = csv.writer(stream, lineterminator="\n")

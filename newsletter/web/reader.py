@@ -14,11 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsletter.errors import FormInputError, TokenError
 from newsletter.models import SubscriberStatus
 from newsletter.store.audience import find_reader
-from newsletter.tokens import Purpose, TokenError
+from newsletter.tokens import Purpose
 from newsletter.web.context import WebContext, web_context
-from newsletter.web.forms import FormProblem, parse_topics, read_form
+from newsletter.web.forms import parse_topics, read_form
 from newsletter.web.subscriptions import CHOOSABLE, STOPPED, save_preferences, unsubscribe
 
 
@@ -52,7 +53,7 @@ async def preferences(request: Request) -> Response:
 async def _save(web: WebContext, request: Request, email: str) -> Response:
     try:
         form = await read_form(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _bad_link(web, str(problem))
     if not web.csrf.check(request, form):
         return web.pages.page("message.html", 403, kind="csrf")
@@ -61,7 +62,7 @@ async def _save(web: WebContext, request: Request, email: str) -> Response:
         status = SubscriberStatus(str(form.get("status", "")))
         if status not in CHOOSABLE:
             raise ValueError(status)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _preferences_page(
             web, request, email, None, SubscriberStatus.ACTIVE, 400, error=str(problem)
         )
@@ -114,7 +115,7 @@ async def unsubscribe_now(request: Request) -> Response:
     web = web_context(request)
     try:
         one_click = await _one_click_value(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _bad_link(web, str(problem))
     if one_click != "One-Click":
         return web.pages.page("message.html", 400, kind="one_click_missing")

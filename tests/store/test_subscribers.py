@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.errors import InvalidEmailError
 from newsletter.models import SubscriberStatus
 from newsletter.store import open_database
 from newsletter.store.settings import signing_secret
 from newsletter.store.subscribers import (
-    InvalidEmailError,
     active_subscribers,
     get_subscriber,
     remove_subscriber,
