@@ -247,7 +247,9 @@ def _deliver(
     """Send through the ledger, remember the papers sent, keep the public archive."""
     engine = ledger.engine
     readers = readers_for_run(loaded, engine, sending.only)
-    composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
+    composer = IssueComposer(
+        loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret))
+    )
     if sending.resend:
         ledger.reset_for_resend()
     delivery = Delivery(backend, ledger, composer, sending.retry_in_doubt, sending.progress)

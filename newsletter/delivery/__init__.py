@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from newsletter.config import LoadedConfig
 from newsletter.config.models import (
     ConsoleDelivery,
@@ -22,7 +20,7 @@ __all__ = ["ConsoleBackend", "EmailBackend", "MemoryBackend", "OutboxBackend", "
 
 
 def get_backend(loaded: LoadedConfig) -> EmailBackend:
-    """The backend the config names, with its options (secrets read from the environment)."""
+    """The backend the config names, with its options (secrets from ``loaded.secrets``)."""
     config = loaded.model.delivery
     if isinstance(config, OutboxDelivery):
         return OutboxBackend(loaded.resolve_output(config.options.dir))
@@ -38,8 +36,8 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             o.host,
             o.port,
             security=o.security,
-            username=_secret(o.username_env),
-            password=_secret(o.password_env),
+            username=_secret(loaded, o.username_env),
+            password=_secret(loaded, o.password_env),
             timeout=o.timeout,
             ca_file=loaded.resolve_input(o.ca_file) if o.ca_file else None,
         )
@@ -48,7 +46,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
 
         s = config.options
         return SendGridBackend(
-            _secret(s.api_key_env) or "",
+            _secret(loaded, s.api_key_env) or "",
             host=s.host,
             timeout=s.timeout,
             sandbox_mode=s.sandbox_mode,
@@ -59,10 +57,10 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
     raise ConfigError(f"delivery.backend: {config.backend!r} is not available")
 
 
-def _secret(variable: str | None) -> str | None:
+def _secret(loaded: LoadedConfig, variable: str | None) -> str | None:
     if variable is None:
         return None
-    value = os.environ.get(variable)
-    if not value:  # the config check catches this at load time; the environment may change
+    value = loaded.secrets.get(variable)
+    if not value:  # the config check reports this at load time; kept for a hand-made config
         raise ConfigError(f"delivery.options: environment variable {variable} is not set")
     return value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from sqlalchemy.engine import Engine
@@ -12,17 +11,16 @@ from sqlalchemy.orm import Session
 from newsletter.store.db import SettingRow
 from newsletter.store.failures import translated
 
-SECRET_ENV = "NEWSLETTER_SECRET"
 SECRET_KEY = "signing_secret"
 
 
 @translated("read the link-signing secret")
-def signing_secret(engine: Engine) -> str:
-    """``$NEWSLETTER_SECRET``, else a random secret generated once and kept in the database
-    (so the default run needs no keys and links stay valid across runs)."""
-    from_env = os.environ.get(SECRET_ENV)
-    if from_env:
-        return from_env
+def signing_secret(engine: Engine, configured: str | None) -> str:
+    """``configured`` (``$NEWSLETTER_SECRET``, from ``LoadedConfig.secrets``), else a random
+    secret generated once and kept in the database (so the default run needs no keys and
+    links stay valid across runs)."""
+    if configured:
+        return configured
     with Session(engine) as session:
         row = session.get(SettingRow, SECRET_KEY)
         if row is not None:
