@@ -39,9 +39,3 @@ def test_import_reports_lines_and_export_writes_csv(config_file: Path, run_cli) 
     lines = out.read_text().splitlines()
     assert lines[0] == "email,name,topics,status,created_at"
     assert lines[1].startswith("ada@example.org,Ada,Agents and tool use,active,")
-
-
-def test_every_subscribers_command_has_help_with_an_example(run_cli) -> None:
-    for command in ("add", "remove", "list", "import", "export"):
-        result = run_cli("subscribers", command, "--help")
-        assert result.exit_code == 0 and "Example: newsletter subscribers" in result.output
