@@ -206,5 +206,5 @@ def test_sigterm_during_start_up_still_exits_0(
 ) -> None:
     scheduler = start_scheduler(write_config(db=db_url, schedule={"at": "07:00"}))
     scheduler.wait_for("scheduler started; stop with SIGTERM")  # logged just before start()
-    assert scheduler.stop(timeout=10) == 0
+    assert scheduler.stop(timeout=30) == 0  # start-up finishes first; slow on a busy machine
     assert "scheduler stopped" in scheduler.output()
