@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from newsletter.config import LoadedConfig
 from newsletter.config.models import (
     ConsoleDelivery,
+    DkimOptions,
     MemoryDelivery,
     OutboxDelivery,
     SendGridDelivery,
@@ -15,6 +18,9 @@ from newsletter.delivery.console import ConsoleBackend
 from newsletter.delivery.memory import MemoryBackend
 from newsletter.delivery.outbox import OutboxBackend
 from newsletter.errors import ConfigError
+
+if TYPE_CHECKING:
+    from newsletter.delivery.dkim_signing import DkimSigner
 
 __all__ = ["ConsoleBackend", "EmailBackend", "MemoryBackend", "OutboxBackend", "get_backend"]
 
@@ -40,6 +46,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             password=_secret(loaded, o.password_env),
             timeout=o.timeout,
             ca_file=loaded.resolve_input(o.ca_file) if o.ca_file else None,
+            dkim=_dkim_signer(loaded, o.dkim),
         )
     if isinstance(config, SendGridDelivery):
         from newsletter.delivery.sendgrid import SendGridBackend, SendGridRetryPolicy
@@ -55,6 +62,15 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             retry=SendGridRetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
         )
     raise ConfigError(f"delivery.backend: {config.backend!r} is not available")
+
+
+def _dkim_signer(loaded: LoadedConfig, options: DkimOptions | None) -> DkimSigner | None:
+    if options is None:
+        return None
+    from newsletter.delivery.dkim_signing import DkimSigner
+
+    key = _secret(loaded, options.private_key_env) or ""
+    return DkimSigner(options.domain, options.selector, key.encode("utf-8"))
 
 
 def _secret(loaded: LoadedConfig, variable: str | None) -> str | None:
