@@ -1,8 +1,8 @@
 """The data the pipeline passes between stages. Plain data, no I/O.
 
 Sources produce ``Paper``s; ``topics`` groups them into ``Section``s of an ``Issue``;
-``render`` turns an ``Issue`` into an ``OutgoingEmail`` per recipient; delivery backends
-answer each with a ``DeliveryResult``.
+``render`` turns an ``Issue`` into a ``RenderedIssue`` per topic set, ``compose`` makes it
+an ``OutgoingEmail`` per recipient; delivery backends answer each with a ``DeliveryResult``.
 """
 
 from __future__ import annotations

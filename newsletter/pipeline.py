@@ -280,7 +280,8 @@ def _deliver_catching_on(
         merge_report(report, part)
         first = False
     if report.count("sent"):
-        composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(ledger.engine)))
+        secret = signing_secret(ledger.engine, loaded.secrets.signing_secret)
+        composer = IssueComposer(loaded, issue, TokenSigner(secret))
         _keep_archive(ledger, composer)
 
 
@@ -311,7 +312,9 @@ def _deliver(
     default = loaded.model.newsletter.default_cadence  # a weekly issue is for weekly readers
     report.cadences = cadence_counts(readers, issue.date, default)
     readers = [r for r in readers if r.cadence_on(issue.date, default).weekly == issue.weekly]
-    composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
+    composer = IssueComposer(
+        loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret))
+    )
     if sending.resend:
         ledger.reset_for_resend()
     journal = Journal(loaded.resolve_output(JOURNAL_NAME))

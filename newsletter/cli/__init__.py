@@ -23,12 +23,6 @@ from newsletter.cli import (
 from newsletter.errors import NewsletterError
 
 
-class CliError(click.ClickException):
-    """A ``NewsletterError`` shown to the user: message only, exit code 1."""
-
-    exit_code = 1
-
-
 class NewsletterGroup(click.Group):
     """Turns library errors into exit code 1 with their message; tracebacks only with --debug."""
 
@@ -38,7 +32,7 @@ class NewsletterGroup(click.Group):
         except NewsletterError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise CliError(str(exc)) from exc
+            raise click.ClickException(str(exc)) from exc  # message only, exit 1
 
 
 @click.group(

@@ -12,7 +12,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from newsletter.config.models import RENAMED_KEYS, NewsletterConfig
+from newsletter.config.secrets import Secrets, read_secrets
 from newsletter.errors import ConfigError, ConfigProblem
 
 Loc = tuple[str | int, ...]
@@ -47,11 +48,13 @@ DATA_CHECKS: list[DataCheck] = []
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """A validated config plus where it came from, for resolving relative paths."""
+    """A validated config plus where it came from (for resolving relative paths) and the
+    secrets its ``*_env`` keys name, read from the environment when it loaded."""
 
     model: NewsletterConfig
     path: Path
     bundled: bool
+    secrets: Secrets = field(repr=False)
 
     @property
     def input_dir(self) -> Path:
@@ -90,7 +93,8 @@ def find_config(explicit: str | Path | None) -> tuple[Path, bool]:
 def load_config(explicit: str | Path | None = None) -> LoadedConfig:
     path, bundled = find_config(explicit)
     text = _read(path)
-    return LoadedConfig(model=parse_config(text, str(path)), path=path.resolve(), bundled=bundled)
+    model = parse_config(text, str(path))
+    return LoadedConfig(model, path.resolve(), bundled, secrets=read_secrets(model))
 
 
 def _read(path: Path) -> str:

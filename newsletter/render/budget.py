@@ -18,17 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from newsletter.errors import TemplateError
+from newsletter.errors import BudgetError
 from newsletter.models import Issue
 from newsletter.render.context import PLACEHOLDERS, CardStyle, RenderContext
 
 # A per-recipient URL replaces each placeholder after rendering; budget for the longest
 # we make (signed tokens) with room to spare.
 URL_RESERVE = 300
-
-
-class BudgetError(TemplateError):
-    """Even the smallest form of the issue is over the HTML size budget."""
 
 
 @dataclass(frozen=True, slots=True)

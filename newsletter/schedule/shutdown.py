@@ -1,7 +1,7 @@
 """The backend as a scheduled run uses it: stop between batches on shutdown, optionally
 pause between batches, and never treat a claimed-but-unrecorded row as safe to resend.
 
-The pipeline's ``Delivery`` claims each batch in the ledger, hands it to ``send_segment``
+``dispatch.Delivery`` claims each batch in the ledger, hands it to ``send_segment``
 and records the answer. When the process is asked to stop, the next ``send_segment``
 raises ``ShutdownRequestedError`` before sending anything: ``Delivery`` records those readers
 as failed with reason ``SHUTDOWN`` and stops, and a failed row is exactly what the next run

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from newsletter.errors import SourceDataError
+from newsletter.errors import PaperRecordError, SourceDataError
 from newsletter.models import Paper
 from newsletter.sources.text import clean_abstract, clean_title
 
@@ -45,10 +45,6 @@ def check_json_size(size: int, where: str) -> None:
         )
 
 
-class SkipRecord(ValueError):
-    """A record that cannot become a Paper; the message names it and says why."""
-
-
 def strip_version(arxiv_id: str) -> str:
     """``2510.02283v2`` -> ``2510.02283``; ``cs/0503050v1`` -> ``cs/0503050``."""
     return _ARXIV_VERSION.sub("", arxiv_id.strip())
@@ -57,7 +53,7 @@ def strip_version(arxiv_id: str) -> str:
 def parse_record(record: Any, origin: str, listing_day: dt.date | None = None) -> Paper:
     """Normalize an HF item (``{"paper": {...}}``) or a normalized paper dict."""
     if not isinstance(record, Mapping):
-        raise SkipRecord(f"{origin}: not an object ({type(record).__name__})")
+        raise PaperRecordError(f"{origin}: not an object ({type(record).__name__})")
     if isinstance(record.get("paper"), Mapping):
         return parse_hf_item(record, origin, listing_day)
     return parse_normalized(record, origin)
@@ -89,7 +85,9 @@ def parse_hf_item(
     paper = item["paper"]
     raw_id, title = _text(paper.get("id")), _text(paper.get("title"))
     if not raw_id or not title.strip():
-        raise SkipRecord(f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title")
+        raise PaperRecordError(
+            f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title"
+        )
     arxiv_id = strip_version(raw_id)
     submitted = _datetime(paper.get("submittedOnDailyAt"))
     authors = tuple(
@@ -131,7 +129,9 @@ def parse_normalized(record: Mapping[str, Any], origin: str) -> Paper:
     """Our own format: the ``Paper`` fields as JSON (what ``newsletter fetch`` writes)."""
     raw_id, title = _text(record.get("id")), _text(record.get("title"))
     if not raw_id or not title.strip():
-        raise SkipRecord(f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title")
+        raise PaperRecordError(
+            f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title"
+        )
     values = {k: v for k, v in record.items() if k in _NORMALIZED_FIELDS}
     for key in ("authors", "ai_keywords", "categories", "sources"):
         if key in values:
@@ -152,7 +152,7 @@ def parse_normalized(record: Mapping[str, Any], origin: str) -> Paper:
     try:
         return Paper(**values)
     except TypeError as exc:
-        raise SkipRecord(f"{origin}: record {raw_id!r} is malformed: {exc}") from exc
+        raise PaperRecordError(f"{origin}: record {raw_id!r} is malformed: {exc}") from exc
 
 
 def paper_to_dict(paper: Paper) -> dict[str, Any]:

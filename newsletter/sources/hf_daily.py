@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from newsletter.errors import SourceDataError
+from newsletter.errors import PaperRecordError, SourceDataError
 from newsletter.sources.base import Source, SourceResult
 from newsletter.sources.cache import ResponseCache
-from newsletter.sources.formats import SkipRecord, decode_json, parse_hf_item
+from newsletter.sources.formats import decode_json, parse_hf_item
 from newsletter.sources.http import HttpClient
 
 MAX_PAGES = 100  # 10,000 papers at limit 100: far past any real day; stops a runaway loop
@@ -82,9 +82,9 @@ class HFDailySource(Source):
             origin = f"{self.url} page {number} item {index}"
             try:
                 if not isinstance(item, dict) or not isinstance(item.get("paper"), dict):
-                    raise SkipRecord(f"{origin}: not a daily-papers item")
+                    raise PaperRecordError(f"{origin}: not a daily-papers item")
                 result.papers.append(parse_hf_item(item, origin, listing))
-            except SkipRecord as exc:
+            except PaperRecordError as exc:
                 result.warnings.append(f"skipped {exc}")
 
 

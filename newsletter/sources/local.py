@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from newsletter.errors import SourceDataError
+from newsletter.errors import PaperRecordError, SourceDataError
 from newsletter.models import Paper
 from newsletter.sources.base import Source, SourceResult
-from newsletter.sources.formats import SkipRecord, check_json_size, decode_json, parse_record
+from newsletter.sources.formats import check_json_size, decode_json, parse_record
 
 
 class LocalSource(Source):
@@ -27,7 +27,7 @@ class LocalSource(Source):
             for index, record in enumerate(_read_records(file)):
                 try:
                     paper = parse_record(record, f"{file.name}[{index}]")
-                except SkipRecord as exc:
+                except PaperRecordError as exc:
                     result.warnings.append(f"skipped {exc}")
                     continue
                 if self._wanted(paper, day):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
@@ -25,11 +25,12 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from newsletter.errors import StoreError
+from newsletter.errors import StoreError, StoreFailure
+from newsletter.store.failures import store_error
 
 
 def utcnow() -> dt.datetime:
@@ -172,13 +173,28 @@ class SettingRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # busy_timeout first: switching to WAL needs a lock another process may hold right now.
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+DEFAULT_LOCK_WAIT_MS = 30_000
+
+
+def _sqlite_pragmas(lock_wait_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # busy_timeout first: switching to WAL needs a lock another process may hold now.
+        cursor.execute(f"PRAGMA busy_timeout={lock_wait_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
+
+
+def _lock_wait_ms(url: URL) -> int:
+    """How long SQLite waits for another process's lock: ``?timeout=SECONDS`` on the URL
+    (SQLAlchemy's own option for sqlite3), else 30 s."""
+    try:
+        return round(float(str(url.query["timeout"])) * 1000)
+    except (KeyError, ValueError):
+        return DEFAULT_LOCK_WAIT_MS
 
 
 # What losing a CREATE TABLE race looks like: SQLite "already exists" or "locked"; PostgreSQL
@@ -193,10 +209,15 @@ def open_database(url: str, attempts: int = 5) -> Engine:
     exists", "database is locked"); the loser tries again and finds them made."""
     try:
         engine = create_engine(url, future=True)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open database: {exc.__class__.__name__}: {exc}") from exc
+    except (SQLAlchemyError, ValueError) as exc:  # ArgumentError; a bad port is a ValueError
+        raise StoreError(
+            f"cannot open the database: {url.partition(':')[0]!r} is not a database URL "
+            "SQLAlchemy can use; write database.url like sqlite:///newsletter.db or "
+            "postgresql+psycopg://user:password@host/name",
+            StoreFailure.UNREACHABLE,
+        ) from exc
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(_lock_wait_ms(engine.url)))
     for attempt in range(1, attempts + 1):
         try:
             Base.metadata.create_all(engine)
@@ -208,10 +229,7 @@ def open_database(url: str, attempts: int = 5) -> Engine:
                 time.sleep(0.2 * attempt)
                 continue
             engine.dispose()
-            safe = engine.url.render_as_string(hide_password=True)
-            raise StoreError(
-                f"cannot open database {safe}: {exc.__class__.__name__}: {exc}"
-            ) from exc
+            raise store_error(exc, "open the database", engine) from exc
     raise AssertionError("unreachable")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.models import ArchivedPaper, ArchivedSection, Subscriber
 from newsletter.store.db import ArchivedSectionRow, DeliveryRow, IssueRow
+from newsletter.store.failures import translated
 from newsletter.store.ledger import RowStatus
 
 
@@ -23,6 +24,7 @@ def weekly_edition(name: str) -> str:
     return f"{name} weekly"
 
 
+@translated("record the issue")
 def get_or_create_issue(engine: Engine, newsletter: str, date: dt.date) -> int:
     """The id of the issue's row, created if missing; safe when two processes race
     (the unique constraint decides, the loser reads the winner's row)."""
@@ -41,6 +43,7 @@ def get_or_create_issue(engine: Engine, newsletter: str, date: dt.date) -> int:
         return found
 
 
+@translated("save the issue to the archive")
 def save_archive(engine: Engine, issue_id: int, subject: str, html: str, text: str) -> None:
     """Keep the all-topics rendering of an issue for the public archive."""
     with Session(engine) as session:

@@ -46,6 +46,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from newsletter.errors import StoreError
 from newsletter.models import DeliveryResult
 from newsletter.store.db import DeliveryRow, in_chunks, utcnow
+from newsletter.store.failures import translated
 
 
 class RowStatus(StrEnum):
@@ -111,6 +112,7 @@ class Ledger:
         self.sleep = sleep
         self._claims = 0
 
+    @translated("read the delivery ledger")
     def statuses(self) -> dict[str, str]:
         """Every recipient of this issue and the status of their row."""
         query = select(_table.c.email, _table.c.status).where(_table.c.issue_id == self.issue_id)
@@ -120,6 +122,7 @@ class Ledger:
     def counts(self) -> Counter[str]:
         return Counter(self.statuses().values())
 
+    @translated("add readers to the delivery ledger")
     def prepare(self, emails: Iterable[str]) -> dict[str, str]:
         """Add a ``pending`` row for each recipient without one; answer every status.
 
@@ -142,6 +145,7 @@ class Ledger:
             known = self.statuses()
         return known
 
+    @translated("claim readers in the delivery ledger")
     def claim(
         self, emails: Sequence[str], *, in_doubt_too: bool = False, batch: str | None = None
     ) -> list[str]:
@@ -196,6 +200,7 @@ class Ledger:
         order = {email: index for index, email in enumerate(emails)}
         return sorted(claimed, key=order.__getitem__)
 
+    @translated("record the deliveries")
     def record(self, results: Sequence[DeliveryResult]) -> None:
         """Write what the backend answered, in one commit; only rows this run claimed.
 
@@ -235,6 +240,7 @@ class Ledger:
                         )
                     )
 
+    @translated("reset the delivery ledger for --resend")
     def reset_for_resend(self) -> int:
         """``--resend``: every row of this issue becomes pending again (the previous provider
         id is kept in ``detail``). Answers how many rows were reset."""

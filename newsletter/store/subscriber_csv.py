@@ -18,12 +18,12 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import CsvFormatError, InvalidEmailError
 from newsletter.models import Cadence
 from newsletter.store.db import SubscriberRow
+from newsletter.store.failures import translated
 from newsletter.store.privacy import forgotten_among, unforget
 from newsletter.store.subscribers import (
-    InvalidEmailError,
     SubscriberInput,
     normalize_email,
     upsert_many,
@@ -31,10 +31,6 @@ from newsletter.store.subscribers import (
 
 COLUMNS = ("email", "name", "topics", "cadence")
 EXPORT_ONLY = ("status", "created_at")
-
-
-class CsvFormatError(NewsletterError):
-    """The CSV file cannot be read at all (missing file, no ``email`` column, unknown columns)."""
 
 
 @dataclass
@@ -45,6 +41,7 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)  # "file.csv:17: why"
 
 
+@translated("import the readers")
 def import_csv(
     engine: Engine, path: Path, known_topics: Sequence[str] | None, *, force: bool = False
 ) -> ImportReport:
@@ -124,6 +121,7 @@ def _topics(cell: str | None) -> tuple[str, ...] | None:
     return tuple(sorted({t.strip() for t in cell.split(";") if t.strip()}))
 
 
+@translated("export the readers")
 def export_csv(engine: Engine, stream: TextIO) -> int:
     """Write every reader as CSV; answers how many."""
     writer = csv.writer(stream, lineterminator="\n")

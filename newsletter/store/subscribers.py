@@ -17,13 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import InvalidEmailError
 from newsletter.models import Cadence, Subscriber, SubscriberStatus
 from newsletter.store.db import SubscriberRow, in_chunks, utcnow
-
-
-class InvalidEmailError(NewsletterError):
-    """An address that is not a valid email address; the message says why."""
+from newsletter.store.failures import translated
 
 
 def normalize_email(address: str) -> str:
@@ -72,6 +69,7 @@ def set_cadence(
         return True
 
 
+@translated("look up the reader")
 def get_subscriber(engine: Engine, email: str) -> Subscriber | None:
     with Session(engine) as session:
         row = session.scalar(
@@ -80,6 +78,7 @@ def get_subscriber(engine: Engine, email: str) -> Subscriber | None:
         return _to_model(row) if row else None
 
 
+@translated("list the readers")
 def list_subscribers(
     engine: Engine, statuses: Sequence[SubscriberStatus] | None = None
 ) -> list[Subscriber]:
@@ -90,10 +89,12 @@ def list_subscribers(
         return [_to_model(row) for row in session.scalars(query)]
 
 
+@translated("read the active readers")
 def active_subscribers(engine: Engine) -> list[Subscriber]:
     return list_subscribers(engine, [SubscriberStatus.ACTIVE])
 
 
+@translated("save the reader")
 def upsert_subscriber(
     engine: Engine,
     email: str,
@@ -126,6 +127,7 @@ def upsert_subscriber(
         return _to_model(row)
 
 
+@translated("change the reader's status")
 def set_status(engine: Engine, email: str, status: SubscriberStatus) -> bool:
     """Change a reader's status; False when the address is unknown."""
     with Session(engine) as session:
@@ -140,6 +142,7 @@ def set_status(engine: Engine, email: str, status: SubscriberStatus) -> bool:
         return True
 
 
+@translated("remove the reader")
 def remove_subscriber(engine: Engine, email: str) -> bool:
     with Session(engine) as session:
         row = session.scalar(
@@ -174,6 +177,7 @@ def _insert_new(engine: Engine, table: Table) -> Any:
     return insert(table)
 
 
+@translated("save the readers")
 def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str) -> tuple[int, int]:
     """Add or update many readers in a few statements; never changes anyone's status (an
     unsubscribed reader stays unsubscribed). Answers (added, updated)."""
@@ -203,6 +207,7 @@ def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str)
     return len(new), len(changed)
 
 
+@translated("save the readers listed in the config")
 def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> None:
     """Make the store agree with the YAML list: add or update every listed reader (name,
     topics; never status; not at all once the reader chose on the web), and delete active
@@ -240,6 +245,7 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
         )
 
 
+@translated("read the readers")
 def all_subscribers(engine: Engine) -> list[Subscriber]:
     """Every reader, any status, oldest first (fast: no ORM objects, for large lists)."""
     table = _subscribers_table()

@@ -19,7 +19,6 @@ Routes (the links in every email point at these, under ``newsletter.base_url``):
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
@@ -168,11 +167,11 @@ def create_app(
     """The app for one config. ``backend_factory`` makes the backend for each confirmation
     email (default: the configured one); ``clock`` gives the time for webhook freshness."""
     engine = open_database(loaded.model.database.url)
-    secret = signing_secret(engine)
+    secret = signing_secret(engine, loaded.secrets.signing_secret)
     web_config = loaded.model.web
     limits = web_config.rate_limit
     base_url = loaded.model.newsletter.base_url.rstrip("/")
-    key_text = os.environ.get(web_config.sendgrid_webhook_key_env, "").strip()
+    key_text = (loaded.secrets.get(web_config.sendgrid_webhook_key_env) or "").strip()
     if not key_text:
         log.info("SendGrid webhook off: $%s is not set", web_config.sendgrid_webhook_key_env)
     app = Starlette(routes=ROUTES, exception_handlers={HTTPException: _http_error})

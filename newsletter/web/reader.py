@@ -18,12 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from newsletter.errors import FormInputError, TokenError
 from newsletter.models import WEEKDAYS, Cadence, Subscriber, SubscriberStatus
 from newsletter.store.audience import address_key, find_reader
 from newsletter.store.privacy import forget_reader, reader_data
-from newsletter.tokens import Purpose, TokenError
+from newsletter.tokens import Purpose
 from newsletter.web.context import WebContext, web_context
-from newsletter.web.forms import FormProblem, parse_topics, read_form
+from newsletter.web.forms import parse_topics, read_form
 from newsletter.web.subscriptions import (
     CHOOSABLE,
     STOPPED,
@@ -74,14 +75,14 @@ def _cadence_choice(web: WebContext, form: Mapping[str, object]) -> CadenceChoic
     try:
         cadence = Cadence.parse(text)
     except ValueError as exc:
-        raise FormProblem("Please choose daily, or weekly and a weekday.") from exc
+        raise FormInputError("Please choose daily, or weekly and a weekday.") from exc
     return CadenceChoice(cadence, _today(web), web.loaded.model.newsletter.default_cadence)
 
 
 async def _save(web: WebContext, request: Request, email: str) -> Response:
     try:
         form = await read_form(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _bad_link(web, str(problem))
     if not web.csrf.check(request, form):
         return web.pages.page("message.html", 403, kind="csrf")
@@ -91,7 +92,7 @@ async def _save(web: WebContext, request: Request, email: str) -> Response:
         status = SubscriberStatus(str(form.get("status", "")))
         if status not in CHOOSABLE:
             raise ValueError(status)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _preferences_page(
             web, request, email, None, SubscriberStatus.ACTIVE, 400, error=str(problem)
         )
@@ -168,7 +169,7 @@ async def forget_me(request: Request) -> Response:
         return email
     try:
         form = await read_form(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _bad_link(web, str(problem))
     if not web.csrf.check(request, form):
         return web.pages.page("message.html", 403, kind="csrf")
@@ -191,7 +192,7 @@ async def unsubscribe_now(request: Request) -> Response:
     web = web_context(request)
     try:
         one_click = await _one_click_value(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _bad_link(web, str(problem))
     if one_click != "One-Click":
         return web.pages.page("message.html", 400, kind="one_click_missing")

@@ -9,10 +9,10 @@ import re
 import pytest
 
 from newsletter.delivery.message import build_mime
-from newsletter.errors import TemplateError
+from newsletter.errors import BudgetError, TemplateError
 from newsletter.models import Issue, OutgoingEmail
 from newsletter.render import Renderer
-from newsletter.render.budget import BudgetError, budgeted_size
+from newsletter.render.budget import budgeted_size
 from tests.render.htmlread import read_html
 
 MORE_LINK = re.compile(r"(\d+) more papers? in (.+) \(archive\)")

@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from newsletter.web.live_preview import LivePreview, create_app
+from tests.fakes.uvicorn_thread import PromptServer
 from tests.render.htmlread import read_html
 
 DAY = "2025-10-03"
@@ -45,7 +46,7 @@ def server(config_file: Path) -> Iterator[str]:
         lifespan="off",
         ws="none",
     )
-    running = uvicorn.Server(config)
+    running = PromptServer(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -53,7 +54,7 @@ def server(config_file: Path) -> Iterator[str]:
         assert time.monotonic() < deadline, "preview server did not start"
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
+    running.stop()
     thread.join(timeout=10)
 
 

@@ -237,13 +237,6 @@ def test_rerun_works_offline_from_the_cache_and_refresh_asks_again(
     assert refreshed.exit_code == 1 and "answered HTTP 500" in refreshed.output
 
 
-def test_new_commands_and_options_have_help_with_an_example(run_cli) -> None:
-    fetch = run_cli("fetch", "--help")
-    assert "Example: newsletter fetch" in fetch.output and "--source" in fetch.output
-    run_help = run_cli("run", "--help").output
-    assert "--include-seen" in run_help and "--refresh" in run_help
-
-
 def test_config_rejects_a_rude_arxiv_api_delay(workdir: Path, run_cli) -> None:
     source = {"type": "arxiv", "categories": ["cs.CV"], "api_delay": 0.5}
     config = write_config(workdir, [source])

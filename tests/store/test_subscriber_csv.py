@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from newsletter.errors import CsvFormatError
 from newsletter.models import Cadence, Rhythm, Subscriber, SubscriberStatus
-from newsletter.store.subscriber_csv import CsvFormatError, export_csv, import_csv
+from newsletter.store.subscriber_csv import export_csv, import_csv
 from newsletter.store.subscribers import (
     all_subscribers,
     get_subscriber,

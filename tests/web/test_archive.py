@@ -9,7 +9,7 @@ import feedparser
 
 from newsletter import pipeline
 from newsletter.store.issues import get_or_create_issue, save_archive
-from tests.test_cli_run import sample_titles
+from tests.cli.test_run import sample_titles
 
 
 def test_every_sent_issue_has_a_page_an_index_entry_and_a_feed_entry(client, loaded, live) -> None:

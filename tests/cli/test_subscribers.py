@@ -41,12 +41,6 @@ def test_import_reports_lines_and_export_writes_csv(config_file: Path, run_cli) 
     assert lines[1].startswith("ada@example.org,Ada,Agents and tool use,,active,")
 
 
-def test_every_subscribers_command_has_help_with_an_example(run_cli) -> None:
-    for command in ("add", "remove", "list", "import", "export", "reactivate", "forget"):
-        result = run_cli("subscribers", command, "--help")
-        assert result.exit_code == 0 and "Example: newsletter subscribers" in result.output
-
-
 def test_suppressed_readers_show_why_and_can_be_reactivated(config_file: Path, run_cli) -> None:
     from newsletter.config import load_config
     from newsletter.store import open_database

@@ -160,13 +160,6 @@ def test_config_check_with_a_date_asks_the_sources_and_sends_nothing(
     assert not (config_file.parent.parent / "outbox").exists()
 
 
-def test_every_command_has_help_with_an_example(run_cli) -> None:
-    for command in (["run"], ["preview"], ["config", "check"], []):
-        result = run_cli(*command, "--help")
-        assert result.exit_code == 0
-        assert "Example: newsletter" in result.output
-
-
 def test_python_dash_m_runs_from_an_empty_folder(tmp_path: Path, subprocess_env, python) -> None:
     """No config in the folder: the bundled default is used, outputs land in the folder."""
     done = subprocess.run(
