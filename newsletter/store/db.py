@@ -21,8 +21,6 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    inspect,
-    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
@@ -134,10 +132,13 @@ _CREATION_RACE = (OperationalError, ProgrammingError, IntegrityError)
 
 
 def open_database(url: str, attempts: int = 5) -> Engine:
-    """Connect and create missing tables. Errors name the URL without its password.
+    """Connect and bring the schema to the newest revision (``store.schema``). Errors name the
+    URL without its password.
 
-    Two processes opening a fresh database at once race to create the same tables ("already
-    exists", "database is locked"); the loser tries again and finds them made."""
+    The upgrade is locked against other hosts; a "database is locked" answer from SQLite while
+    another process holds the write lock is tried again."""
+    from newsletter.store.schema import upgrade_schema  # its revisions import this module
+
     try:
         engine = create_engine(url, future=True)
     except SQLAlchemyError as exc:
@@ -146,8 +147,7 @@ def open_database(url: str, attempts: int = 5) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     for attempt in range(1, attempts + 1):
         try:
-            Base.metadata.create_all(engine)
-            _add_ledger_claim_column(engine)
+            upgrade_schema(engine)
             return engine
         except SQLAlchemyError as exc:
             if attempt < attempts and isinstance(exc, _CREATION_RACE):
@@ -159,14 +159,6 @@ def open_database(url: str, attempts: int = 5) -> Engine:
                 f"cannot open database {safe}: {exc.__class__.__name__}: {exc}"
             ) from exc
     raise AssertionError("unreachable")
-
-
-def _add_ledger_claim_column(engine: Engine) -> None:
-    """Databases made before the ledger had run tokens lack ``deliveries.claim``: add it."""
-    columns = {c["name"] for c in inspect(engine).get_columns("deliveries")}
-    if "claim" not in columns:
-        with engine.begin() as connection:
-            connection.execute(text("ALTER TABLE deliveries ADD COLUMN claim VARCHAR(64)"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:

@@ -1,0 +1,127 @@
+"""Schema versions: bring any database to the newest Alembic revision, once, safely.
+
+Called by ``open_database``, so ``run``, ``schedule`` and ``web`` upgrade on start. Two hosts
+starting together must not both migrate: on PostgreSQL the upgrade holds an advisory lock, on
+SQLite a lock file beside the database (SQLite has no lock that spans Alembic's transactions).
+A database made before Alembic (release 0.1.0: ``create_all`` plus the ``deliveries.claim``
+column added by hand) has no ``alembic_version``: the first revision creates only the tables
+it lacks, after the missing ``claim`` column is added, and it joins the history from there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
+logging.getLogger("alembic").setLevel(logging.WARNING)  # our own line says what changed
+# Any fixed 64-bit number, the same on every host: "newsletter" in ASCII.
+ADVISORY_LOCK_KEY = 0x6E6577736C6574
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a database stands: its revision (None: no schema yet) and the newest one."""
+
+    current: str | None
+    head: str
+
+    @property
+    def is_current(self) -> bool:
+        return self.current == self.head
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", "newsletter.store:migrations")
+    config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships revisions
+        raise RuntimeError("no schema revisions shipped")
+    return head
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return SchemaState(current=current, head=head_revision())
+
+
+def upgrade_schema(engine: Engine) -> SchemaState:
+    """Upgrade to the newest revision; a no-op (one query) when already there."""
+    state = schema_state(engine)
+    if state.is_current:
+        return state
+    with _migration_lock(engine) as connection:
+        # Another host may have migrated while we waited for the lock.
+        before = MigrationContext.configure(connection).get_current_revision()
+        if before is None:
+            _complete_pre_alembic(connection)
+        command.upgrade(_alembic_config(connection), "head")
+        connection.commit()
+    after = schema_state(engine)
+    if before != after.current:
+        log.info("database schema upgraded from %s to %s", before or "nothing", after.current)
+    return after
+
+
+def _complete_pre_alembic(connection: Connection) -> None:
+    """0.1.0 added ``deliveries.claim`` by hand to databases made before run tokens."""
+    if "deliveries" not in inspect(connection).get_table_names():
+        return  # a new database: the first revision creates everything
+    columns = {c["name"] for c in inspect(connection).get_columns("deliveries")}
+    if "claim" not in columns:
+        connection.execute(text("ALTER TABLE deliveries ADD COLUMN claim VARCHAR(64)"))
+        connection.commit()
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            connection.commit()
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                )
+                connection.commit()
+        return
+    with _file_lock(engine), engine.connect() as connection:
+        yield connection
+
+
+@contextlib.contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl  # POSIX only; the program's hosts and containers are Linux or macOS
+
+    lock_path = Path(database).with_name(Path(database).name + ".migrate-lock")
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
