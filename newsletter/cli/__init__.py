@@ -11,6 +11,7 @@ import click
 from newsletter import __version__
 from newsletter.cli import (
     commands_config,
+    commands_db,
     commands_fetch,
     commands_preview,
     commands_run,
@@ -62,6 +63,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic narrates every plugin and step; store.schema logs the one line that matters.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
 commands_run.register(cli)
@@ -72,6 +75,7 @@ commands_topics.register(cli)
 commands_subscribers.register(cli)
 commands_web.register(cli)
 commands_schedule.register(cli)
+commands_db.register(cli)
 
 
 def main() -> None:

@@ -131,6 +131,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 _CREATION_RACE = (OperationalError, ProgrammingError, IntegrityError)
 
 
+def connect_database(url: str) -> Engine:
+    """An engine for the URL, schema untouched (``db current``, ``doctor``)."""
+    try:
+        engine = create_engine(url, future=True)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open database: {exc.__class__.__name__}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
 def open_database(url: str, attempts: int = 5) -> Engine:
     """Connect and bring the schema to the newest revision (``store.schema``). Errors name the
     URL without its password.
@@ -139,12 +154,7 @@ def open_database(url: str, attempts: int = 5) -> Engine:
     another process holds the write lock is tried again."""
     from newsletter.store.schema import upgrade_schema  # its revisions import this module
 
-    try:
-        engine = create_engine(url, future=True)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open database: {exc.__class__.__name__}: {exc}") from exc
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    engine = connect_database(url)
     for attempt in range(1, attempts + 1):
         try:
             upgrade_schema(engine)
@@ -154,9 +164,8 @@ def open_database(url: str, attempts: int = 5) -> Engine:
                 time.sleep(0.2 * attempt)
                 continue
             engine.dispose()
-            safe = engine.url.render_as_string(hide_password=True)
             raise StoreError(
-                f"cannot open database {safe}: {exc.__class__.__name__}: {exc}"
+                f"cannot open database {safe_url(engine)}: {exc.__class__.__name__}: {exc}"
             ) from exc
     raise AssertionError("unreachable")
 

@@ -25,7 +25,6 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 log = logging.getLogger(__name__)
-logging.getLogger("alembic").setLevel(logging.WARNING)  # our own line says what changed
 # Any fixed 64-bit number, the same on every host: "newsletter" in ASCII.
 ADVISORY_LOCK_KEY = 0x6E6577736C6574
 
@@ -36,6 +35,13 @@ class SchemaState:
 
     current: str | None
     head: str
+    has_tables: bool = True
+
+    @property
+    def label(self) -> str:
+        if self.current:
+            return f"revision {self.current}"
+        return "the 0.1.0 schema (no revision yet)" if self.has_tables else "no schema yet"
 
     @property
     def is_current(self) -> bool:
@@ -60,7 +66,8 @@ def head_revision() -> str:
 def schema_state(engine: Engine) -> SchemaState:
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    return SchemaState(current=current, head=head_revision())
+        has_tables = bool(inspect(connection).get_table_names())
+    return SchemaState(current=current, head=head_revision(), has_tables=has_tables)
 
 
 def upgrade_schema(engine: Engine) -> SchemaState:
