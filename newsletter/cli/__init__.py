@@ -10,6 +10,7 @@ import click
 
 from newsletter import __version__
 from newsletter.cli import (
+    commands_archive,
     commands_config,
     commands_db,
     commands_fetch,
@@ -76,6 +77,7 @@ commands_subscribers.register(cli)
 commands_web.register(cli)
 commands_schedule.register(cli)
 commands_db.register(cli)
+commands_archive.register(cli)
 
 
 def main() -> None:
