@@ -14,9 +14,11 @@ from newsletter.cli import (
     commands_config,
     commands_db,
     commands_fetch,
+    commands_init,
     commands_preview,
     commands_run,
     commands_schedule,
+    commands_state,
     commands_subscribers,
     commands_topics,
     commands_web,
@@ -78,6 +80,8 @@ commands_web.register(cli)
 commands_schedule.register(cli)
 commands_db.register(cli)
 commands_archive.register(cli)
+commands_init.register(cli)
+commands_state.register(cli)
 
 
 def main() -> None:
