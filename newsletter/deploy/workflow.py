@@ -37,7 +37,7 @@ def render_workflow(config_text: str, config_name: str, package: str) -> str:
 
 def schedule_cron(schedule: dict[str, object]) -> str:
     """``schedule.cron`` as written, else ``at`` on ``days`` (GitHub's cron counts Sunday 0)."""
-    from newsletter.schedule.triggers import parse_days
+    from newsletter.config.schedule_time import parse_days
 
     if isinstance(schedule.get("cron"), str):
         return str(schedule["cron"])
