@@ -13,6 +13,7 @@ from newsletter.cli import (
     commands_archive,
     commands_config,
     commands_db,
+    commands_doctor,
     commands_fetch,
     commands_init,
     commands_preview,
@@ -82,6 +83,7 @@ commands_db.register(cli)
 commands_archive.register(cli)
 commands_init.register(cli)
 commands_state.register(cli)
+commands_doctor.register(cli)
 
 
 def main() -> None:

@@ -50,6 +50,8 @@ class NewsletterSection(Strict):
     images: bool = False
     web_font_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
     web_font_family: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 \-]+$")
+    # The DKIM selector your provider signs with (SendGrid: s1), for `newsletter doctor`.
+    dkim_selector: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]+$")
 
     @field_validator("sender")
     @classmethod

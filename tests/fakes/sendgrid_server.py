@@ -5,6 +5,7 @@ schema (tests/fixtures/sendgrid_mail_send.schema.json, Draft 2020-12 with a form
 plus the limits the schema cannot express (1,000 recipients per request, unique addresses
 per personalization, 30 MB, custom_args and substitutions sizes, reserved headers, ``;``/``,``
 in names), answers 202 with an ``X-Message-Id`` and records what it accepted.
+``GET /v3/scopes`` lists ``scopes`` for the right key (401 otherwise).
 
 Faults, queued for the next requests: ``"429:<seconds>"`` (Retry-After), ``"429-reset:<s>"``
 (only X-RateLimit-Reset), ``"401"``, ``"500"``, ``"500-html"`` (a non-JSON body),
@@ -60,6 +61,7 @@ class FakeSendGrid:
     busy_seconds: float = 0.0  # time spent answering, latency excluded
     slept_seconds: float = 0.0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=lambda: ["mail.send", "user.profile.read"])
     before_accept: Callable[[int], bool] | None = None  # True: drop it, not accepted
     after_accept: Callable[[int], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -148,6 +150,17 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
+
+        def do_GET(self) -> None:
+            """``GET /v3/scopes``: what the key may do (the doctor's check; sends nothing)."""
+            if self.path != "/v3/scopes":
+                self._json(404, [{"message": "not found", "field": None}])
+            elif self.headers.get("Authorization") != f"Bearer {fake.key}":
+                message = "The provided authorization grant is invalid, expired, or revoked"
+                self._json(401, [{"message": message, "field": None}])
+            else:
+                body = json.dumps({"scopes": fake.scopes}).encode()
+                self._send(200, body, {"Content-Type": "application/json"})
 
         def do_POST(self) -> None:
             started = time.perf_counter()
