@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from newsletter.store import Base, open_database
-from newsletter.store.schema import head_revision, schema_state
+from newsletter.store.schema import HEAD, head_revision, schema_state
 from tests.conftest import FIXTURES
 
 OLD = FIXTURES / "pre_alembic"
@@ -165,4 +165,22 @@ def test_hosts_starting_together_migrate_once(pg_schema_url: str) -> None:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
             (head_revision(),)
         ]
+    engine.dispose()
+
+
+def test_the_head_the_program_checks_on_start_is_the_newest_revision() -> None:
+    assert head_revision() == HEAD  # bump schema.HEAD with every new revision
+
+
+def test_replaying_every_revision_on_an_empty_database_gives_the_models_tables(
+    db_url: str,
+) -> None:
+    from newsletter.store.db import connect_database
+    from newsletter.store.schema import run_revisions
+
+    engine = connect_database(db_url)
+    with engine.connect() as connection:
+        run_revisions(connection)
+    assert _differences(engine) == []
+    assert schema_state(engine).current == HEAD
     engine.dispose()
