@@ -35,7 +35,7 @@ def test_a_working_setup_is_all_ok(working: Path, nameserver: str, sendgrid, bas
     database = f"sqlite:///{working.parent / 'newsletter.db'}"
     assert lines == [
         f"ok       config: {working}: valid",
-        f"ok       database {database}: reachable, writable, revision 0001 (newest)",
+        f"ok       database {database}: reachable, writable, revision 0002 (newest)",
         f"ok       source sample: 39 papers for {DAY}",
         f"ok       delivery sendgrid {sendgrid.url}: the key in $DOCTOR_SG_KEY is valid and may "
         "send mail (nothing sent)",
