@@ -10,12 +10,17 @@ import click
 
 from newsletter import __version__
 from newsletter.cli import (
+    commands_archive,
     commands_config,
+    commands_db,
     commands_deliveries,
+    commands_doctor,
     commands_fetch,
+    commands_init,
     commands_preview,
     commands_run,
     commands_schedule,
+    commands_state,
     commands_subscribers,
     commands_topics,
     commands_web,
@@ -57,6 +62,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic narrates every plugin and step; store.schema logs the one line that matters.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
 commands_run.register(cli)
@@ -68,6 +75,11 @@ commands_subscribers.register(cli)
 commands_web.register(cli)
 commands_schedule.register(cli)
 commands_deliveries.register(cli)
+commands_db.register(cli)
+commands_archive.register(cli)
+commands_init.register(cli)
+commands_state.register(cli)
+commands_doctor.register(cli)
 
 
 def main() -> None:

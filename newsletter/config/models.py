@@ -8,6 +8,7 @@ file shipped inside the package (the sample day).
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Annotated, Any, Literal
 
@@ -72,6 +73,8 @@ class NewsletterSection(Strict):
     weekly_subject: str = "{name} weekly, {first:%d %b} to {date:%d %b}: {papers} papers"
     web_font_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
     web_font_family: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 \-]+$")
+    # The DKIM selector your provider signs with (SendGrid: s1), for `newsletter doctor`.
+    dkim_selector: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]+$")
 
     @field_validator("sender")
     @classmethod
@@ -426,7 +429,18 @@ class WebConfig(Strict):
 
 
 class DatabaseConfig(Strict):
+    """``url_env`` names a variable that, when set, holds the URL instead of ``url``: a
+    PostgreSQL password stays out of the file (containers, CI)."""
+
     url: str = "sqlite:///newsletter.db"
+    url_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_from_environment(cls, data: Any) -> Any:
+        name = data.get("url_env") if isinstance(data, dict) else None
+        value = os.environ.get(name, "").strip() if isinstance(name, str) else ""
+        return {**data, "url": value} if value else data
 
 
 class ReadersConfig(Strict):

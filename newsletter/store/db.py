@@ -22,8 +22,6 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    inspect,
-    text,
 )
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
@@ -202,11 +200,8 @@ def _lock_wait_ms(url: URL) -> int:
 _CREATION_RACE = (OperationalError, ProgrammingError, IntegrityError)
 
 
-def open_database(url: str, attempts: int = 5) -> Engine:
-    """Connect and create missing tables. Errors name the URL without its password.
-
-    Two processes opening a fresh database at once race to create the same tables ("already
-    exists", "database is locked"); the loser tries again and finds them made."""
+def connect_database(url: str) -> Engine:
+    """An engine for the URL, schema untouched (``db current``, ``doctor``)."""
     try:
         engine = create_engine(url, future=True)
     except (SQLAlchemyError, ValueError) as exc:  # ArgumentError; a bad port is a ValueError
@@ -218,11 +213,25 @@ def open_database(url: str, attempts: int = 5) -> Engine:
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas(_lock_wait_ms(engine.url)))
+    return engine
+
+
+def safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def open_database(url: str, attempts: int = 5) -> Engine:
+    """Connect and bring the schema to the newest revision (``store.schema``). Errors name the
+    URL without its password.
+
+    The upgrade is locked against other hosts; a "database is locked" answer from SQLite while
+    another process holds the write lock is tried again."""
+    from newsletter.store.schema import upgrade_schema  # its revisions import this module
+
+    engine = connect_database(url)
     for attempt in range(1, attempts + 1):
         try:
-            Base.metadata.create_all(engine)
-            _add_ledger_claim_column(engine)
-            _add_cadence_columns(engine)
+            upgrade_schema(engine)
             return engine
         except SQLAlchemyError as exc:
             if attempt < attempts and isinstance(exc, _CREATION_RACE):
@@ -231,28 +240,6 @@ def open_database(url: str, attempts: int = 5) -> Engine:
             engine.dispose()
             raise store_error(exc, "open the database", engine) from exc
     raise AssertionError("unreachable")
-
-
-def _add_ledger_claim_column(engine: Engine) -> None:
-    """Databases made before the ledger had run tokens lack ``deliveries.claim``: add it."""
-    columns = {c["name"] for c in inspect(engine).get_columns("deliveries")}
-    if "claim" not in columns:
-        with engine.begin() as connection:
-            connection.execute(text("ALTER TABLE deliveries ADD COLUMN claim VARCHAR(64)"))
-
-
-def _add_cadence_columns(engine: Engine) -> None:
-    """Databases made before readers chose a cadence lack its three columns: add them."""
-    columns = {c["name"] for c in inspect(engine).get_columns("subscribers")}
-    missing = {
-        "cadence": "VARCHAR(20)",
-        "cadence_since": "DATE",
-        "cadence_before": "VARCHAR(20)",
-    }
-    with engine.begin() as connection:
-        for name, kind in missing.items():
-            if name not in columns:
-                connection.execute(text(f"ALTER TABLE subscribers ADD COLUMN {name} {kind}"))
 
 
 class WebhookEventRow(Base):

@@ -24,6 +24,7 @@ from newsletter.store.db import IssueRow
 from newsletter.store.issues import topic_entries, weekly_edition
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.feed import atom_feed, topic_feed
+from newsletter.web.links import WEEKLY_WEB_LINKS
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FEED_ENTRIES = 50
@@ -112,7 +113,9 @@ async def archive_weekly_feed(request: Request) -> Response:
     web = web_context(request)
     edition = weekly_edition(_name(web))
     issues = await run_in_threadpool(archived_issues, web.engine, edition, FEED_ENTRIES)
-    body = atom_feed(issues, name=_name(web), base_url=web.base_url, weekly=True)
+    body = atom_feed(
+        issues, name=_name(web), base_url=web.base_url, links=WEEKLY_WEB_LINKS, weekly=True
+    )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 

@@ -12,6 +12,7 @@ from newsletter.models import ArchivedSection
 from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
 from newsletter.store.db import IssueRow
 from newsletter.store.issues import TopicEntry
+from newsletter.web.links import WEB_LINKS, SiteLinks
 
 ATOM = "http://www.w3.org/2005/Atom"
 SUMMARY_CHARS = 600
@@ -41,34 +42,43 @@ def _add(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -
     return element
 
 
+def _absolute(base_url: str, link: str) -> str:
+    return f"{base_url.rstrip('/')}/{link.lstrip('/')}"
+
+
 def atom_feed(
-    issues: Sequence[IssueRow], *, name: str, base_url: str, weekly: bool = False
+    issues: Sequence[IssueRow],
+    *,
+    name: str,
+    base_url: str,
+    links: SiteLinks = WEB_LINKS,
+    weekly: bool = False,
 ) -> bytes:
-    """The feed of the daily issues, or (``weekly``) of the weekly ones at /archive/weekly."""
-    path = "/archive/weekly" if weekly else "/archive"
+    """The feed of the daily issues, or (``weekly``) of the weekly ones; ``base_url`` is where
+    ``links`` are rooted: the web app, or the static archive."""
     feed = ET.Element(f"{{{ATOM}}}feed")
     _add(feed, "id", _tag(base_url, "archive:weekly" if weekly else "archive"))
     _add(feed, "title", f"{name} (weekly)" if weekly else name)
     newest = max((_updated(r) for r in issues), default=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     _add(feed, "updated", _rfc3339(newest))
-    _add(feed, "link", rel="self", href=f"{base_url}{path}/feed.atom")
-    _add(feed, "link", rel="alternate", type="text/html", href=f"{base_url}/archive")
+    _add(feed, "link", rel="self", href=_absolute(base_url, links.feed))
+    _add(feed, "link", rel="alternate", type="text/html", href=_absolute(base_url, links.home))
     _add(_add(feed, "author"), "name", name)
     for row in issues:
-        _entry(feed, row, base_url, path)
+        _entry(feed, row, _absolute(base_url, links.issue(row.date)), base_url, weekly)
     body: bytes = ET.tostring(feed, encoding="utf-8")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
-def _entry(feed: ET.Element, row: IssueRow, base_url: str, path: str) -> None:
+def _entry(feed: ET.Element, row: IssueRow, href: str, base_url: str, weekly: bool) -> None:
     day = row.date.isoformat()
     entry = _add(feed, "entry")
-    kind = "weekly" if path.endswith("weekly") else "issue"
+    kind = "weekly" if weekly else "issue"
     _add(entry, "id", _tag(base_url, f"{kind}:{day}"))
     _add(entry, "title", row.subject or f"Issue of {day}")
     _add(entry, "updated", _rfc3339(_updated(row)))
     _add(entry, "published", f"{day}T00:00:00Z")
-    _add(entry, "link", rel="alternate", type="text/html", href=f"{base_url}{path}/{day}")
+    _add(entry, "link", rel="alternate", type="text/html", href=href)
     text = (row.text or "").replace(PREFERENCES_URL, "").replace(UNSUBSCRIBE_URL, "")
     summary = " ".join(text.split())
     if len(summary) > SUMMARY_CHARS:

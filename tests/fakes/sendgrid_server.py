@@ -5,6 +5,7 @@ schema (tests/fixtures/sendgrid_mail_send.schema.json, Draft 2020-12 with a form
 plus the limits the schema cannot express (1,000 recipients per request, unique addresses
 per personalization, 30 MB, custom_args and substitutions sizes, reserved headers, ``;``/``,``
 in names), answers 202 with an ``X-Message-Id`` and records what it accepted.
+``GET /v3/scopes`` lists ``scopes`` for the right key (401 otherwise).
 
 Faults, queued for the next requests: ``"429:<seconds>"`` (Retry-After), ``"429-reset:<s>"``
 (only X-RateLimit-Reset), ``"401"``, ``"500"`` / ``"502"`` / ``"503"``, ``"500-html"`` (a
@@ -77,6 +78,7 @@ class FakeSendGrid:
     busy_seconds: float = 0.0  # time spent answering, latency excluded
     slept_seconds: float = 0.0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=lambda: ["mail.send", "user.profile.read"])
     before_accept: Callable[[int], bool] | None = None  # True: drop it, not accepted
     after_accept: Callable[[int], None] | None = None
     activity_api: bool = True  # the Email Activity add-on is bought on this account
@@ -225,11 +227,16 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             return
 
         def do_GET(self) -> None:
+            """``GET /v3/scopes`` (the doctor's check) and ``GET /v3/messages`` (Email Activity)."""
             url = urllib.parse.urlsplit(self.path)
-            if url.path != "/v3/messages":
+            if url.path not in ("/v3/messages", "/v3/scopes"):
                 self._json(404, [{"message": "not found", "field": None}])
             elif self.headers.get("Authorization") != f"Bearer {fake.key}":
-                self._json(401, [{"message": "authorization required", "field": None}])
+                message = "The provided authorization grant is invalid, expired, or revoked"
+                self._json(401, [{"message": message, "field": None}])
+            elif url.path == "/v3/scopes":
+                body = json.dumps({"scopes": fake.scopes}).encode()
+                self._send(200, body, {"Content-Type": "application/json"})
             elif not fake.activity_api:
                 message = "access forbidden: the Email Activity add-on is not on this account"
                 self._json(403, [{"message": message, "field": None}])

@@ -1,0 +1,40 @@
+"""Where the archive's pages point: absolute paths of ``newsletter web``, or relative files of
+the static archive (``newsletter archive build``), so the same templates serve both."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SiteLinks:
+    """``subscribe`` is None where no web app answers (a static archive on Pages)."""
+
+    home: str
+    feed: str
+    issue_prefix: str
+    issue_suffix: str
+    subscribe: str | None
+
+    def issue(self, day: dt.date) -> str:
+        return f"{self.issue_prefix}{day.isoformat()}{self.issue_suffix}"
+
+
+WEB_LINKS = SiteLinks(
+    home="/archive",
+    feed="/archive/feed.atom",
+    issue_prefix="/archive/",
+    issue_suffix="",
+    subscribe="/subscribe",
+)
+WEEKLY_WEB_LINKS = SiteLinks(
+    home="/archive",
+    feed="/archive/weekly/feed.atom",
+    issue_prefix="/archive/weekly/",
+    issue_suffix="",
+    subscribe="/subscribe",
+)
+STATIC_LINKS = SiteLinks(
+    home="index.html", feed="feed.atom", issue_prefix="", issue_suffix=".html", subscribe=None
+)
