@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import click
@@ -28,7 +29,10 @@ COMMANDS = [(), *command_paths(cli)]
 def test_every_command_has_help_with_an_example_of_itself(path: tuple[str, ...], run_cli) -> None:
     result = run_cli(*path, "--help")
     assert result.exit_code == 0
-    assert f"Example: {' '.join(('newsletter', *path))}" in result.output
+    invocation = re.escape(" ".join(("newsletter", *path)))
+    # "Example: newsletter x ..." on one line, or an "Examples:" block of such lines
+    assert re.search(r"Examples?:", result.output), result.output
+    assert re.search(rf"^\s*(Examples?: )?{invocation}(\s|$)", result.output, re.M), result.output
 
 
 @pytest.mark.parametrize(

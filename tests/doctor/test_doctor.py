@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from newsletter.store.schema import HEAD
 from newsletter.cli import cli
 
 DAY = "2025-10-03"
@@ -35,7 +36,7 @@ def test_a_working_setup_is_all_ok(working: Path, nameserver: str, sendgrid, bas
     database = f"sqlite:///{working.parent / 'newsletter.db'}"
     assert lines == [
         f"ok       config: {working}: valid",
-        f"ok       database {database}: reachable, writable, revision 0002 (newest)",
+        f"ok       database {database}: reachable, writable, revision {HEAD} (newest)",
         f"ok       source sample: 39 papers for {DAY}",
         f"ok       delivery sendgrid {sendgrid.url}: the key in $DOCTOR_SG_KEY is valid and may "
         "send mail (nothing sent)",
