@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsletter.store.schema import HEAD
 from newsletter.cli import cli
+from newsletter.store.schema import HEAD
 
 DAY = "2025-10-03"
 
