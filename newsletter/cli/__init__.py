@@ -3,9 +3,6 @@ exit codes (1: the job failed or the config is wrong; 2: the command line is wro
 
 from __future__ import annotations
 
-import logging
-import sys
-
 import click
 
 from newsletter import __version__
@@ -19,6 +16,7 @@ from newsletter.cli import (
     commands_topics,
     commands_web,
 )
+from newsletter.cli.logs import configure_logging
 from newsletter.errors import NewsletterError
 
 
@@ -46,9 +44,12 @@ class NewsletterGroup(click.Group):
     epilog="Example: newsletter run --date 2025-10-03",
 )
 @click.version_option(__version__, prog_name="newsletter")
-@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.option("-v", "--verbose", is_flag=True, help="Show newsletter's own debug log lines.")
+@click.option(
+    "--debug", is_flag=True, help="Show tracebacks and every log line, other libraries' too."
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, verbose: bool, debug: bool) -> None:
     """Turn each day's research papers into an email digest.
 
     Every command reads one YAML config: --config PATH, else $NEWSLETTER_CONFIG, else
@@ -57,11 +58,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(verbose=verbose, debug=debug)
 
 
 commands_run.register(cli)

@@ -11,6 +11,7 @@ from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
 from newsletter.config import load_config
 from newsletter.delivery.message import build_mime
+from newsletter.sources import day_of_local_files
 
 
 @click.command(
@@ -52,11 +53,13 @@ def preview(
     port: int,
 ) -> None:
     """Render the issue for one subscriber into files, or serve it live; deliver nothing."""
-    if serve:
-        _serve(config_path, as_date(day), port)
-        return
     loaded = load_config(config_path)
-    result = pipeline.preview(loaded, as_date(day), email)
+    # A day file (the bundled sample) previews as the day it holds, not as today.
+    when = as_date(day) or day_of_local_files(loaded)
+    if serve:
+        _serve(config_path, when, port)
+        return
+    result = pipeline.preview(loaded, when, email)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "issue.html").write_text(result.email.html, encoding="utf-8")
     (out_dir / "issue.txt").write_text(result.email.text, encoding="utf-8")
@@ -79,7 +82,7 @@ def _serve(config_path: str | None, day: dt.date | None, port: int) -> None:
 
     live = LivePreview(config_path, day)
     click.echo(f"Live preview on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(create_app(live), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(create_app(live), host="127.0.0.1", port=port, log_config=None)
 
 
 def register(group: click.Group) -> None:

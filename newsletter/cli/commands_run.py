@@ -8,7 +8,7 @@ import click
 
 from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.cli.report import delivery_progress, show_run_report
+from newsletter.cli.report import run_progress, show_run_report
 from newsletter.config import load_config
 
 
@@ -40,15 +40,17 @@ def run(
     Running the same day again sends only to readers who have not had the issue yet.
     """
     loaded = load_config(config_path)
-    options = pipeline.CollectOptions(refresh=refresh, include_seen=include_seen)
-    with delivery_progress() as progress:
+    with run_progress() as progress:
+        options = pipeline.CollectOptions(
+            refresh=refresh, include_seen=include_seen, progress=progress.on_source
+        )
         report = pipeline.run(
             loaded,
             as_date(day),
             options=options,
             resend=resend,
             retry_in_doubt=retry_in_doubt,
-            progress=progress,
+            progress=progress.on_delivery,
         )
     show_run_report(report)
     if report.count("failed"):

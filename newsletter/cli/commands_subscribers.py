@@ -20,6 +20,7 @@ from newsletter.store.subscribers import (
     set_status,
     upsert_subscriber,
 )
+from newsletter.words import plural
 
 
 def _open(config_path: str | None) -> tuple[LoadedConfig, Engine]:
@@ -91,7 +92,7 @@ def list_(config_path: str | None, status: str | None) -> None:
     shown = [r for r in all_subscribers(engine) if status is None or r.status.value == status]
     for reader in shown:
         click.echo(f"{reader.display}\t{reader.status.value}\t{_topics(reader.topics)}")
-    click.echo(f"{len(shown)} subscribers", err=True)
+    click.echo(plural(len(shown), "subscriber"), err=True)
 
 
 @subscribers.command(
@@ -107,7 +108,8 @@ def import_(config_path: str | None, file: Path) -> None:
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
     click.echo(
-        f"{report.added} added, {report.updated} updated, {len(report.problems)} rows skipped"
+        f"{report.added:,} added, {report.updated:,} updated, "
+        f"{plural(len(report.problems), 'row')} skipped"
     )
     if report.problems:
         raise SystemExit(1)
@@ -129,7 +131,7 @@ def export(config_path: str | None, out: Path | None) -> None:
     else:
         with out.open("w", encoding="utf-8", newline="") as handle:
             count = export_csv(engine, handle)
-    click.echo(f"{count} subscribers exported", err=True)
+    click.echo(f"{plural(count, 'subscriber')} exported", err=True)
 
 
 def _topics(topics: frozenset[str] | None) -> str:

@@ -23,6 +23,7 @@ from newsletter.sources.collect import collect_papers
 from newsletter.topics import Explanation, explain, to_json
 from newsletter.topics.explain import matched_words, rules_used
 from newsletter.topics.grouping import Match, Placement
+from newsletter.words import plural
 
 Echo = Callable[[str], None]
 
@@ -73,7 +74,8 @@ def _one_paper(explanation: Explanation, paper_id: str, when: dt.date) -> Placem
         ids = ", ".join(p.paper.id for p in explanation.placements[:5])
         more = " ..." if len(explanation.placements) > 5 else ""
         raise NewsletterError(
-            f"no paper {paper_id!r} among the {len(explanation.placements)} papers of {when} "
+            f"no paper {paper_id!r} among the "
+            f"{plural(len(explanation.placements), 'paper')} of {when} "
             f"(ids: {ids or 'none'}{more}); run without --paper to list them"
         )
     return placement
@@ -107,7 +109,8 @@ def _hidden_note(placement: Placement, explanation: Explanation) -> str:
 def _heading(explanation: Explanation, when: dt.date) -> str:
     topics = sum(1 for c in explanation.counts if not c.catch_all)
     return (
-        f"Topics on {when:%a %d %b %Y}: {len(explanation.placements)} papers, {topics} topics, "
+        f"Topics on {when:%a %d %b %Y}: {plural(len(explanation.placements), 'paper')}, "
+        f"{plural(topics, 'topic')}, "
         f"membership: {explanation.membership}"
     )
 

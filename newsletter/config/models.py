@@ -36,7 +36,7 @@ class NewsletterSection(Strict):
     reply_to: str | None = None
     postal_address: str = Field(min_length=1, description="required by anti-spam law")
     base_url: str = Field(pattern=HTTPS_OR_HTTP, description="public URL of the web app")
-    subject: str = "{name}, {date:%a %d %b}: {papers} papers in {topics} topics"
+    subject: str = "{name}, {date:%a %d %b}: {n_papers} in {n_topics}"
     timezone: str = "UTC"
     language: str = "en"
     templates_dir: str | None = None
@@ -66,11 +66,19 @@ class NewsletterSection(Strict):
         import datetime as dt
 
         try:
-            value.format(name="x", date=dt.date(2025, 1, 1), papers=1, topics=1)
+            value.format(
+                name="x",
+                date=dt.date(2025, 1, 1),
+                papers=1,
+                topics=1,
+                n_papers="1 paper",
+                n_topics="1 topic",
+            )
         except (KeyError, IndexError, ValueError, AttributeError) as exc:
             raise ValueError(
                 f"bad placeholder in subject ({exc}); allowed: {{name}} {{date}} "
-                "(e.g. {date:%a %d %b}) {papers} {topics}"
+                "(e.g. {date:%a %d %b}) {papers} {topics} (numbers) {n_papers} {n_topics} "
+                "('3 papers', '1 topic')"
             ) from exc
         return value
 

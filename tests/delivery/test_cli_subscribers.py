@@ -33,7 +33,7 @@ def test_import_reports_lines_and_export_writes_csv(config_file: Path, run_cli) 
     imported = run_cli("subscribers", "import", str(csv_file))
     assert imported.exit_code == 1  # something was skipped: say so in the exit code
     assert f"skipped {csv_file}:3: 'bad' is not a valid email address" in imported.output
-    assert "1 added, 0 updated, 1 rows skipped" in imported.output
+    assert "1 added, 0 updated, 1 row skipped" in imported.output
     out = config_file.parent.parent / "export.csv"
     assert run_cli("subscribers", "export", "--out", str(out)).exit_code == 0
     lines = out.read_text().splitlines()
