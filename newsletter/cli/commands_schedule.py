@@ -63,6 +63,7 @@ def status(config_path: str | None, instance: str | None, limit: int, count: int
     for fire in next_fire_times(build_trigger(config), now, count):
         click.echo(f"  {_when(fire, zone)}")
     engine = open_database(loaded.model.database.url)
+    click.echo(f"Database: {engine.url.render_as_string(hide_password=True)}")
     try:
         table = jobs_table(instance)
         waiting = [

@@ -12,7 +12,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +59,21 @@ class LoadedConfig:
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.input_dir / path
 
-    @staticmethod
-    def resolve_output(value: str) -> Path:
+    @property
+    def state_dir(self) -> Path:
+        """Folder that state (database, cache, outbox) is kept in: the config file's folder,
+        or its parent when that folder is called ``config`` (``project/config/newsletter.yaml``
+        keeps ``project/newsletter.db``), so a command started from another folder, a cron job
+        in the wrong directory, reads the same ledger; with the packaged default, the working
+        folder."""
+        if self.bundled:
+            return Path.cwd()
+        folder = self.path.parent
+        return folder.parent if folder.name == "config" else folder
+
+    def resolve_output(self, value: str) -> Path:
         path = Path(value).expanduser()
-        return path if path.is_absolute() else Path.cwd() / path
+        return path if path.is_absolute() else self.state_dir / path
 
 
 def find_config(explicit: str | Path | None) -> tuple[Path, bool]:
@@ -85,7 +96,21 @@ def find_config(explicit: str | Path | None) -> tuple[Path, bool]:
 def load_config(explicit: str | Path | None = None) -> LoadedConfig:
     path, bundled = find_config(explicit)
     text = _read(path)
-    return LoadedConfig(model=parse_config(text, str(path)), path=path.resolve(), bundled=bundled)
+    loaded = LoadedConfig(model=parse_config(text, str(path)), path=path.resolve(), bundled=bundled)
+    url = anchored_database_url(loaded.model.database.url, loaded.state_dir)
+    database = loaded.model.database.model_copy(update={"url": url})
+    return replace(loaded, model=loaded.model.model_copy(update={"database": database}))
+
+
+def anchored_database_url(url: str, state_dir: Path) -> str:
+    """``sqlite:///newsletter.db`` (relative) -> ``sqlite:////abs/state/newsletter.db``;
+    other URLs, absolute paths and in-memory SQLite stay as written."""
+    prefix, _, rest = url.partition(":///")
+    if not prefix.startswith("sqlite") or not rest or rest.startswith(("/", ":memory:")):
+        return url
+    database, query = rest.partition("?")[::2]
+    anchored = f"{prefix}:///{(state_dir / Path(database).expanduser()).as_posix()}"
+    return f"{anchored}?{query}" if query else anchored
 
 
 def _read(path: Path) -> str:

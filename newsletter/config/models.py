@@ -1,9 +1,10 @@
 """The configuration model: one pydantic model per YAML section, unknown keys forbidden.
 
 Paths: inputs the config names (local source files, template overrides) resolve against
-the config file's folder; outputs (outbox, database, cache) resolve against the working
-directory the command runs in, so a job writes where it is started. ``bundled:`` names a
-file shipped inside the package (the sample day).
+the config file's folder; state (database, cache, outbox) against the same folder, or its
+parent when it is called ``config`` (``LoadedConfig.state_dir``), so a command started from
+anywhere reads the same ledger; with the packaged default, the working folder. ``bundled:``
+names a file shipped inside the package (the sample day).
 """
 
 from __future__ import annotations

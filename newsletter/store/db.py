@@ -8,6 +8,7 @@ one ``deliveries`` row per (issue, recipient).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from typing import Any, ClassVar
 
@@ -29,6 +30,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, S
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from newsletter.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -146,8 +149,14 @@ def open_database(url: str, attempts: int = 5) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     for attempt in range(1, attempts + 1):
         try:
+            fresh = not inspect(engine).has_table(IssueRow.__tablename__)
             Base.metadata.create_all(engine)
             _add_ledger_claim_column(engine)
+            if fresh:
+                # A new database in the wrong folder would start from scratch, ledger and
+                # readers included: never do that silently.
+                safe = engine.url.render_as_string(hide_password=True)
+                log.info("created a new database (none was there yet): %s", safe)
             return engine
         except SQLAlchemyError as exc:
             if attempt < attempts and isinstance(exc, _CREATION_RACE):
