@@ -49,9 +49,7 @@ def test_one_paper_in_one_topic_is_said_in_the_singular(config_file: Path, run_c
     assert message.message["Subject"] == "Daily Papers, Fri 03 Oct: 1 paper in 1 topic"
     assert "1 papers" not in message.html and "1 topics" not in message.html
     assert "1 paper in 1 topic" in message.html
-    assert (
-        "source one: 1 paper (ok)" in result.output
-    )  # the file's name, not hf_daily_papers_2025-10-03
+    assert "source one: 1 paper (ok)" in result.output  # the file's name, not local#0
     assert "1 paper" in result.output and "(1 segment)" in result.output
     listed = run_cli("subscribers", "list")
     assert "1 subscriber\n" in listed.output and "1 subscribers" not in listed.output
@@ -98,7 +96,7 @@ def test_no_other_programs_log_lines_at_the_default_level(
         "logging.getLogger('httpx').info('HTTP Request: GET x');"
         "logging.getLogger('apscheduler.scheduler').info('Added job');"
         "logging.getLogger('uvicorn.error').info('Started server process');"
-        "logging.getLogger('newsletter.x').info('ours'); logging.getLogger('newsletter.x').debug('fine')"
+        "ours = logging.getLogger('newsletter.x'); ours.info('ours'); ours.debug('fine')"
     )
 
     def stderr(*flags: str) -> str:
