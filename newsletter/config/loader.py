@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from newsletter.config.models import NewsletterConfig
+from newsletter.config.models import ARXIV_CATEGORY, ENV_NAME, HTTPS_OR_HTTP, NewsletterConfig
 from newsletter.errors import ConfigError, ConfigProblem
 
 Loc = tuple[str | int, ...]
@@ -159,13 +159,30 @@ def _load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         reason = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(
-            [ConfigProblem("", f"not valid YAML: {reason}", filename, line, col)]
-        ) from None
+        message = f"not valid YAML: {reason}{_opened_at(exc)}"
+        raise ConfigError([ConfigProblem("", message, filename, line, col)]) from None
     marks: Marks = {}
     if node is not None:
         _collect_marks(node, (), marks)
     return data, marks
+
+
+# PyYAML's context for an error, as the opening a person looks for.
+_OPENINGS = {
+    "flow sequence": "the '[' opened",
+    "flow mapping": "the '{' opened",
+    "quoted scalar": "the quote opened",
+}
+
+
+def _opened_at(exc: yaml.YAMLError) -> str:
+    """Where the unclosed bracket or quote began: the error itself is found only further on."""
+    context = str(getattr(exc, "context", "") or "")
+    mark = getattr(exc, "context_mark", None)
+    opening = next((words for kind, words in _OPENINGS.items() if kind in context), None)
+    if mark is None or opening is None:
+        return ""
+    return f" ({opening} at line {mark.line + 1}, column {mark.column + 1} is not closed)"
 
 
 def _collect_marks(node: yaml.Node, loc: Loc, marks: Marks) -> None:
@@ -242,12 +259,14 @@ def _problem(err: Any, data: Any, marks: Marks, filename: str) -> ConfigProblem:
     elif kind == "missing":
         message = MISSING
     elif kind == "union_tag_invalid":
-        message = f"unknown value {err.get('ctx', {}).get('tag')!r}; {_allowed_tags(err)}"
+        message = _unknown_tag_message(err)
         loc = (*loc, _tag_name(err))
     elif kind == "union_tag_not_found":
         message = f"'{_tag_name(err)}' is required; {_allowed_tags(err)}"
     elif kind == "literal_error":
         message = _literal_message(err)
+    elif kind == "string_pattern_mismatch":
+        message = _pattern_message(err)
     elif kind in ("too_short", "list_too_short") and isinstance(err.get("input"), list):
         minimum = err.get("ctx", {}).get("min_length", 1)
         message = f"must not be empty: give at least {minimum} item{'s' * (minimum != 1)}"
@@ -263,6 +282,37 @@ def _literal_message(err: Any) -> str:
     hint = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6) if allowed else []
     suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
     return f"unknown value {value!r}{suggestion} (allowed: {', '.join(allowed)})"
+
+
+# Our words for the patterns the model uses: what is allowed, with an example.
+PATTERN_WORDS: dict[str, str] = {
+    HTTPS_OR_HTTP: "must be a URL starting with https:// or http://, e.g. https://papers.example.org",
+    ARXIV_CATEGORY: "must be an arXiv category like cs.CV, cs.LG or math",
+    ENV_NAME: "must be the name of an environment variable, e.g. SMTP_PASSWORD",
+    r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$": (
+        'must be a time of day as HH:MM (24 hours), e.g. "07:00" or "18:30"'
+    ),
+    r"^[A-Za-z0-9 \-]+$": "may hold only letters, digits, spaces and hyphens, e.g. Inter",
+}
+
+
+def _pattern_message(err: Any) -> str:
+    pattern = str(err.get("ctx", {}).get("pattern", ""))
+    words = PATTERN_WORDS.get(pattern, "is not in the expected form")
+    return f"{words}; got {err.get('input')!r}"
+
+
+def _unknown_tag_message(err: Any) -> str:
+    """``type: hf-daily`` -> did you mean 'hf_daily'? (allowed: local, hf_daily, arxiv)."""
+    tag = str(err.get("ctx", {}).get("tag"))
+    allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected_tags", "")))
+    by_form = {name.replace("_", "-").lower(): name for name in allowed}
+    hint = (
+        [by_form[tag.replace("_", "-").lower()]] if tag.replace("_", "-").lower() in by_form else []
+    )
+    hint = hint or difflib.get_close_matches(tag, allowed, n=1, cutoff=0.6)
+    suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+    return f"unknown value {tag!r}{suggestion} (allowed: {', '.join(allowed)})"
 
 
 def _tag_name(err: Any) -> str:

@@ -97,9 +97,20 @@ def _check_timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
+            f"unknown time zone {value!r}{_closest_timezone(value)} "
+            "(an IANA name like Europe/Berlin or America/New_York, or UTC)"
         ) from exc
     return value
+
+
+def _closest_timezone(value: str) -> str:
+    import difflib
+    from zoneinfo import available_timezones
+
+    zones = {zone.lower(): zone for zone in available_timezones()}
+    exact = zones.get(value.strip().lower().replace(" ", "_"))
+    hint = [exact] if exact else difflib.get_close_matches(value.lower(), zones, n=1, cutoff=0.75)
+    return f"; did you mean '{zones.get(hint[0], hint[0])}'?" if hint else ""
 
 
 class LocalSourceConfig(Strict):
@@ -173,9 +184,10 @@ def _valid_regex(value: str) -> str:
         re.compile(value, re.IGNORECASE)
     except re.error as exc:
         where = f" at position {exc.pos}" if exc.pos is not None else ""
-        raise ValueError(f"invalid regular expression {value!r}: {exc.msg}{where}") from None
+        # Quoted as written in the YAML: repr() would double every backslash ("\\bdiff").
+        raise ValueError(f"invalid regular expression '{value}': {exc.msg}{where}") from None
     if re.search(value, "", re.IGNORECASE) is not None:
-        raise ValueError(f"regular expression {value!r} matches empty text, so every paper")
+        raise ValueError(f"regular expression '{value}' matches empty text, so every paper")
     return value
 
 
