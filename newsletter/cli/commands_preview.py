@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from newsletter import pipeline
+from newsletter import preview as previews
 from newsletter.cli.options import as_date, config_option, date_option
 from newsletter.config import load_config
 from newsletter.delivery.message import build_mime
@@ -59,7 +59,7 @@ def preview(
     if serve:
         _serve(config_path, when, port)
         return
-    result = pipeline.preview(loaded, when, email)
+    result = previews.preview(loaded, when, email)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "issue.html").write_text(result.email.html, encoding="utf-8")
     (out_dir / "issue.txt").write_text(result.email.text, encoding="utf-8")
@@ -78,7 +78,7 @@ def preview(
 def _serve(config_path: str | None, day: dt.date | None, port: int) -> None:
     import uvicorn
 
-    from newsletter.render.live import LivePreview, create_app
+    from newsletter.web.live_preview import LivePreview, create_app
 
     live = LivePreview(config_path, day)
     click.echo(f"Live preview on http://127.0.0.1:{port}/ (Ctrl+C to stop)")

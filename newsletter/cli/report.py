@@ -19,11 +19,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from newsletter.dispatch import DeliveryProgress
+from newsletter.models import DeliveryReason
 from newsletter.pipeline import RunReport
-from newsletter.sending import NOTHING_TODAY
-from newsletter.sending import Progress as ProgressCallback
 from newsletter.sources.base import SourceResult
-from newsletter.sources.collect import Progress as SourceProgress
+from newsletter.sources.collect import SourceProgress
 from newsletter.words import noun, plural
 
 _STATUS = {
@@ -55,7 +55,7 @@ class RunProgress:
     """What a run is doing, told as it goes: each source as it answers, then delivery."""
 
     on_source: SourceProgress
-    on_delivery: ProgressCallback
+    on_delivery: DeliveryProgress
 
 
 @contextmanager
@@ -112,10 +112,7 @@ def show_run_report(report: RunReport) -> None:
     sent, skipped, failed = report.count("sent"), report.count("skipped"), report.count("failed")
     segments = plural(report.segments, "segment")
     echo(f"Recipients: {sent:,} sent, {skipped:,} skipped, {failed:,} failed ({segments})")
-    all_seen = not report.papers and bool(seen)
-    for reason, count in sorted(report.skipped_by_reason().items()):
-        if all_seen and reason == NOTHING_TODAY:
-            reason = "nothing new: every paper of the day was sent in an earlier issue"
+    for reason, count in sorted(_skip_reasons(report, all_seen=not report.papers and seen > 0)):
         echo(f"  skipped {count:,}: {reason}")
     failures = [d for d in report.results if d.status == "failed"]
     for delivery in failures[:20]:
@@ -123,6 +120,20 @@ def show_run_report(report: RunReport) -> None:
     if len(failures) > 20:
         echo(f"  ... and {len(failures) - 20} more failed", err=True)
     echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
+
+
+def _skip_reasons(report: RunReport, *, all_seen: bool) -> list[tuple[str, int]]:
+    """Why readers were skipped, in words; "nothing in their topics" is said as the truth
+    when every paper of the day went out in an earlier issue."""
+    reasons: dict[str, int] = {}
+    for result in report.results:
+        if result.status != "skipped":
+            continue
+        detail = result.detail
+        if all_seen and result.reason is DeliveryReason.NOTHING_TODAY:
+            detail = "nothing new: every paper of the day was sent in an earlier issue"
+        reasons[detail] = reasons.get(detail, 0) + 1
+    return list(reasons.items())
 
 
 def show_sources(report: RunReport) -> None:
