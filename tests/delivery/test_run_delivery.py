@@ -79,7 +79,7 @@ def test_every_reader_once_per_segment_requests_and_rerun_sends_nobody_twice(
     again = run_cli("run", "--config", str(sendgrid_config), "--date", DAY)
     assert again.exit_code == 0, again.output
     assert "0 sent, 4,803 skipped, 0 failed" in again.output
-    assert "skipped 3603: already sent" in again.output
+    assert "skipped 3,603: already sent" in again.output
     assert Counter(sendgrid_server.delivered()) == delivered  # nobody got a second copy
 
 
