@@ -4,11 +4,8 @@ rerun's reason, the day a day file previews as, the log lines that reach the ter
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from newsletter.delivery.smtp import SmtpBackend
 from newsletter.words import noun, plural
@@ -128,9 +125,3 @@ def test_a_run_logs_no_http_requests(
         line for line in done.stderr.splitlines() if " INFO " in line and "newsletter" not in line
     ]
     assert "delivered 0 of 0" not in done.stderr
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> None:
-    yield
-    logging.getLogger().handlers.clear()

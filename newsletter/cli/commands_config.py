@@ -6,10 +6,7 @@ import datetime as dt
 
 import click
 
-from newsletter import pipeline
 from newsletter.cli.options import config_option, date_option
-from newsletter.cli.report import describe_source
-from newsletter.config import find_config, load_config
 from newsletter.words import plural
 
 
@@ -27,6 +24,10 @@ def check(config_path: str | None, day: dt.datetime | None) -> None:
     With --date, also ask every source for that day's papers (nothing is sent) and show
     what each answered and how the topics would group them.
     """
+    from newsletter import pipeline
+    from newsletter.cli.report import describe_source
+    from newsletter.config import find_config, load_config
+
     path, bundled = find_config(config_path)
     loaded = load_config(config_path)
     model = loaded.model

@@ -9,13 +9,8 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.cli.report import source_progress
-from newsletter.config import load_config
-from newsletter.sources.formats import paper_to_dict
 from newsletter.words import plural
 
 
@@ -43,6 +38,11 @@ def fetch(
     The output is the normalized format a `local` source reads back. Papers an earlier
     issue sent are included. One progress line per source goes to standard error.
     """
+    from newsletter import pipeline
+    from newsletter.cli.report import source_progress
+    from newsletter.config import load_config
+    from newsletter.sources.formats import paper_to_dict
+
     loaded = load_config(config_path)
     options = pipeline.CollectOptions(refresh=refresh, progress=source_progress)
     with _spinner(f"Fetching {plural(len(loaded.model.sources), 'source')}"):
@@ -69,6 +69,8 @@ def fetch(
 
 def _spinner(label: str) -> AbstractContextManager[object]:
     """A rich spinner on a terminal; nothing otherwise (the per-source lines suffice)."""
+    from rich.console import Console
+
     if not sys.stderr.isatty():
         return nullcontext()
     return Console(stderr=True).status(label)

@@ -7,11 +7,7 @@ from pathlib import Path
 
 import click
 
-from newsletter import preview as previews
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.config import load_config
-from newsletter.delivery.message import build_mime
-from newsletter.sources import day_of_local_files
 
 
 @click.command(
@@ -53,6 +49,11 @@ def preview(
     port: int,
 ) -> None:
     """Render the issue for one subscriber into files, or serve it live; deliver nothing."""
+    from newsletter import preview as previews
+    from newsletter.config import load_config
+    from newsletter.delivery.message import build_mime
+    from newsletter.sources import day_of_local_files
+
     loaded = load_config(config_path)
     # A day file (the bundled sample) previews as the day it holds, not as today.
     when = as_date(day) or day_of_local_files(loaded)

@@ -6,10 +6,7 @@ import datetime as dt
 
 import click
 
-from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.cli.report import run_progress, show_run_report
-from newsletter.config import load_config
 
 
 @click.command(epilog="Example: newsletter run --date 2025-10-03 --config config/newsletter.yaml")
@@ -39,6 +36,10 @@ def run(
 
     Running the same day again sends only to readers who have not had the issue yet.
     """
+    from newsletter import pipeline
+    from newsletter.cli.report import run_progress, show_run_report
+    from newsletter.config import load_config
+
     loaded = load_config(config_path)
     with run_progress() as progress:
         options = pipeline.CollectOptions(

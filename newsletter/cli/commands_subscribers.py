@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import Engine
 
 from newsletter.cli.options import config_option
-from newsletter.config import LoadedConfig, load_config
 from newsletter.errors import NewsletterError
 from newsletter.models import SubscriberStatus
-from newsletter.store import open_database
-from newsletter.store.subscriber_csv import export_csv, import_csv
-from newsletter.store.subscribers import (
-    all_subscribers,
-    remove_subscriber,
-    set_status,
-    upsert_subscriber,
-)
 from newsletter.words import plural
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from newsletter.config import LoadedConfig
 
 
 def _open(config_path: str | None) -> tuple[LoadedConfig, Engine]:
+    from newsletter.config import load_config
+    from newsletter.store import open_database
+
     loaded = load_config(config_path)
     return loaded, open_database(loaded.model.database.url)
 
@@ -49,6 +48,8 @@ def subscribers() -> None:
 @click.option("--topic", "topics", multiple=True, help="A topic to receive (repeat; none: all).")
 def add(config_path: str | None, email: str, name: str | None, topics: tuple[str, ...]) -> None:
     """Add a reader, or update the name and topics of an existing one."""
+    from newsletter.store.subscribers import upsert_subscriber
+
     loaded, engine = _open(config_path)
     allowed = known_topics(loaded)
     for topic in topics:
@@ -68,6 +69,9 @@ def add(config_path: str | None, email: str, name: str | None, topics: tuple[str
 )
 def remove(config_path: str | None, email: str, unsubscribe: bool) -> None:
     """Delete a reader (or mark them unsubscribed)."""
+    from newsletter.models import SubscriberStatus
+    from newsletter.store.subscribers import remove_subscriber, set_status
+
     _, engine = _open(config_path)
     if unsubscribe:
         done = set_status(engine, email, SubscriberStatus.UNSUBSCRIBED)
@@ -88,6 +92,8 @@ def remove(config_path: str | None, email: str, unsubscribe: bool) -> None:
 )
 def list_(config_path: str | None, status: str | None) -> None:
     """Show every reader: address, status and topics."""
+    from newsletter.store.subscribers import all_subscribers
+
     _, engine = _open(config_path)
     shown = [r for r in all_subscribers(engine) if status is None or r.status.value == status]
     for reader in shown:
@@ -103,6 +109,8 @@ def list_(config_path: str | None, status: str | None) -> None:
 def import_(config_path: str | None, file: Path) -> None:
     """Import readers from a CSV with a header row: email, and optionally name and topics
     (topic names separated by ";"). Bad rows are reported with their line and skipped."""
+    from newsletter.store.subscriber_csv import import_csv
+
     loaded, engine = _open(config_path)
     report = import_csv(engine, file, known_topics(loaded))
     for problem in report.problems:
@@ -125,6 +133,8 @@ def import_(config_path: str | None, file: Path) -> None:
 )
 def export(config_path: str | None, out: Path | None) -> None:
     """Write every reader as CSV (email, name, topics, status, created_at)."""
+    from newsletter.store.subscriber_csv import export_csv
+
     _, engine = _open(config_path)
     if out is None:
         count = export_csv(engine, sys.stdout)

@@ -9,21 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.config import load_config
 from newsletter.errors import NewsletterError
-from newsletter.sources import build_sources
-from newsletter.sources.collect import collect_papers
-from newsletter.topics import Explanation, explain, to_json
-from newsletter.topics.explain import matched_words, rules_used
-from newsletter.topics.grouping import Match, Placement
 from newsletter.words import plural
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from newsletter.topics import Explanation
+    from newsletter.topics.grouping import Match, Placement
+
 
 Echo = Callable[[str], None]
 
@@ -46,6 +45,14 @@ def explain_command(
 ) -> None:
     """Show the topic each paper landed in, the rule and the words that matched, the papers
     per topic and the unmatched papers: the tool for tuning `topics:` rules."""
+    from rich.console import Console
+
+    from newsletter import pipeline
+    from newsletter.config import load_config
+    from newsletter.sources import build_sources
+    from newsletter.sources.collect import collect_papers
+    from newsletter.topics import explain
+
     loaded = load_config(config_path)
     when = pipeline.resolve_day(loaded, as_date(day))
     collection = collect_papers(build_sources(loaded), when)
@@ -82,6 +89,8 @@ def _one_paper(explanation: Explanation, paper_id: str, when: dt.date) -> Placem
 
 
 def _json(explanation: Explanation, when: dt.date, placement: Placement | None) -> object:
+    from newsletter.topics import to_json
+
     data = to_json(explanation)
     data = {"date": when.isoformat(), **data}
     if placement is None:
@@ -133,6 +142,8 @@ def show_plain(explanation: Explanation, when: dt.date, echo: Echo) -> None:
 
 
 def _echo_match(match: Match, echo: Echo, indent: str) -> None:
+    from newsletter.topics.explain import matched_words, rules_used
+
     echo(f"{indent}score {match.score:g}, relevance {match.relevance:.2f}")
     for rule in rules_used(match.hits):
         words = matched_words([h for h in match.hits if h.rule == rule])
@@ -178,6 +189,10 @@ def show_paper(placement: Placement, explanation: Explanation, echo: Echo) -> No
 
 
 def show_table(explanation: Explanation, when: dt.date, console: Console) -> None:
+    from rich.table import Table
+
+    from newsletter.topics.explain import matched_words, rules_used
+
     table = Table(title=_heading(explanation, when), show_lines=False, expand=True)
     for column, style in (("Paper", "dim"), ("Title", ""), ("Topic", "bold"), ("Score", "")):
         table.add_column(column, style=style, overflow="fold", justify="left")

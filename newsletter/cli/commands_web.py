@@ -6,7 +6,6 @@ from __future__ import annotations
 import click
 
 from newsletter.cli.options import config_option
-from newsletter.config import load_config
 
 
 @click.command(epilog="Example: newsletter web --host 0.0.0.0 --port 8000")
@@ -23,6 +22,7 @@ def web(config_path: str | None, host: str | None, port: int | None) -> None:
     """
     import uvicorn
 
+    from newsletter.config import load_config
     from newsletter.web import create_app
 
     loaded = load_config(config_path)

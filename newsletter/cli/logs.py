@@ -16,6 +16,7 @@ OURS = "newsletter"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Loggers that set their own level or handlers at import (uvicorn's config, APScheduler's
 # executors): put back under the root's rules.
+_OURS_MARK = "newsletter_cli_handler"
 _CHATTY = ("httpx", "httpcore", "apscheduler", "uvicorn", "uvicorn.error", "uvicorn.access")
 
 
@@ -23,9 +24,11 @@ def configure_logging(*, verbose: bool = False, debug: bool = False) -> None:
     """Install the one stderr handler; called once by the CLI before any command runs."""
     root = logging.getLogger()
     for handler in list(root.handlers):
-        root.removeHandler(handler)
+        if getattr(handler, _OURS_MARK, False):  # a second call (tests) replaces it
+            root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    setattr(handler, _OURS_MARK, True)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
     logging.getLogger(OURS).setLevel(logging.DEBUG if debug or verbose else logging.INFO)
