@@ -1,14 +1,15 @@
-"""``newsletter subscribers add | remove | list | import | export``."""
+"""``newsletter subscribers add | update | remove | list | import | export``."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from newsletter.cli.options import config_option
+from newsletter.cli.options import F, config_option
 from newsletter.errors import NewsletterError
 from newsletter.models import SubscriberStatus
 from newsletter.words import plural
@@ -21,10 +22,30 @@ if TYPE_CHECKING:
 
 def _open(config_path: str | None) -> tuple[LoadedConfig, Engine]:
     from newsletter.config import load_config
+    from newsletter.readers import config_subscribers
     from newsletter.store import open_database
+    from newsletter.store.subscribers import sync_config_subscribers
 
     loaded = load_config(config_path)
-    return loaded, open_database(loaded.model.database.url)
+    engine = open_database(loaded.model.database.url)
+    # The readers written in the YAML are readers too: list, export and edit them now,
+    # not only after the first run.
+    sync_config_subscribers(engine, config_subscribers(loaded))
+    return loaded, engine
+
+
+def resolve_topics(loaded: LoadedConfig, given: Sequence[str]) -> tuple[str, ...]:
+    """The configured names of ``--topic`` values typed in any case or as a short slug."""
+    from newsletter.topics.names import match_topic, unknown_topic_message
+
+    allowed = known_topics(loaded)
+    chosen: list[str] = []
+    for topic in given:
+        name = match_topic(topic, allowed)
+        if name is None:
+            raise NewsletterError(unknown_topic_message(topic, allowed))
+        chosen.append(name)
+    return tuple(dict.fromkeys(chosen))
 
 
 def known_topics(loaded: LoadedConfig) -> list[str]:
@@ -35,28 +56,128 @@ def known_topics(loaded: LoadedConfig) -> list[str]:
 
 @click.group(epilog="Example: newsletter subscribers import readers.csv")
 def subscribers() -> None:
-    """Add, remove, list, import and export readers (kept in the configured database)."""
+    """Add, update, remove, list, import and export readers (kept in the configured
+    database; the readers written in the YAML are synced into it first)."""
+
+
+def reader_options(func: F) -> F:
+    """The settings ``add`` and ``update`` share."""
+    options = [
+        click.option("--name", default=None, help="The reader's name, shown in the To header."),
+        click.option(
+            "--topic",
+            "topics",
+            multiple=True,
+            help="A topic to receive (repeat; any case, or a short slug like 'agents'; "
+            "none given: all topics).",
+        ),
+        click.option(
+            "--timezone",
+            default=None,
+            help="The reader's IANA time zone, for schedule.local_time (e.g. Europe/Berlin).",
+        ),
+        click.option(
+            "--pause/--resume",
+            "pause",
+            default=None,
+            help="Stop sending to the reader for now, or start again.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @subscribers.command(
     epilog='Example: newsletter subscribers add ada@example.org --name "Ada" '
-    '--topic "Agents and tool use"'
+    "--topic agents --timezone Europe/London"
 )
 @config_option
 @click.argument("email")
-@click.option("--name", default=None, help="The reader's name, shown in the To header.")
-@click.option("--topic", "topics", multiple=True, help="A topic to receive (repeat; none: all).")
-def add(config_path: str | None, email: str, name: str | None, topics: tuple[str, ...]) -> None:
-    """Add a reader, or update the name and topics of an existing one."""
-    from newsletter.store.subscribers import upsert_subscriber
+@reader_options
+def add(
+    config_path: str | None,
+    email: str,
+    name: str | None,
+    topics: tuple[str, ...],
+    timezone: str | None,
+    pause: bool | None,
+) -> None:
+    """Add a reader, or update the name, topics, time zone or pause of an existing one."""
+    _save_reader(config_path, email, name, topics, timezone, pause, must_exist=False)
+
+
+@subscribers.command(
+    epilog="Example: newsletter subscribers update ada@example.org --pause\n\n"
+    'Example: newsletter subscribers update ada@example.org --topic "video" --resume'
+)
+@config_option
+@click.argument("email")
+@reader_options
+def update(
+    config_path: str | None,
+    email: str,
+    name: str | None,
+    topics: tuple[str, ...],
+    timezone: str | None,
+    pause: bool | None,
+) -> None:
+    """Change an existing reader's name, topics, time zone, or pause and resume them."""
+    _save_reader(config_path, email, name, topics, timezone, pause, must_exist=True)
+
+
+def _save_reader(
+    config_path: str | None,
+    email: str,
+    name: str | None,
+    topics: tuple[str, ...],
+    timezone: str | None,
+    pause: bool | None,
+    *,
+    must_exist: bool,
+) -> None:
+    from newsletter.models import SubscriberStatus
+    from newsletter.store.subscribers import get_subscriber, upsert_subscriber
 
     loaded, engine = _open(config_path)
-    allowed = known_topics(loaded)
-    for topic in topics:
-        if topic not in allowed:
-            raise NewsletterError(f"unknown topic {topic!r}; topics are: {', '.join(allowed)}")
-    reader = upsert_subscriber(engine, email, name=name, topics=topics or None)
-    click.echo(f"{reader.display}: {reader.status.value}, topics: {_topics(reader.topics)}")
+    known = get_subscriber(engine, email)
+    if must_exist and known is None:
+        raise NewsletterError(f"no subscriber {email!r}; add them with: newsletter subscribers add")
+    movable = (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED)
+    if pause is not None and known is not None and known.status not in movable:
+        # Their own "unsubscribe" (or a bounce) is not ours to undo from the command line.
+        raise NewsletterError(
+            f"{known.email} is {known.status.value}: only an active or paused reader can be "
+            "paused or resumed; they can subscribe again on the web"
+        )
+    chosen = resolve_topics(loaded, topics)
+    status = {True: SubscriberStatus.PAUSED, False: SubscriberStatus.ACTIVE, None: None}[pause]
+    reader = upsert_subscriber(
+        engine,
+        email,
+        name=name,
+        topics=chosen or None,
+        status=status,
+        timezone=_checked_timezone(timezone) if timezone else None,
+    )
+    zone = f", time zone {reader.timezone}" if reader.timezone else ""
+    click.echo(f"{reader.display}: {reader.status.value}, topics: {_topics(reader.topics)}{zone}")
+
+
+def _checked_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        import difflib
+
+        close = difflib.get_close_matches(value, sorted(available_timezones()), n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise NewsletterError(
+            f"unknown time zone {value!r}{hint} (an IANA name like Europe/Berlin)"
+        ) from None
+    return value
 
 
 @subscribers.command(epilog="Example: newsletter subscribers remove ada@example.org")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,13 @@ def topics() -> None:
 )
 @config_option
 @date_option
-@click.option("--paper", "paper_id", default=None, help="Explain one paper (its id or arXiv id).")
+@click.option(
+    "--paper",
+    "paper_id",
+    default=None,
+    help="Explain one paper: its arXiv id (2510.02314, 2510.02314v2) or its arXiv or "
+    "Hugging Face URL.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def explain_command(
     config_path: str | None, day: dt.datetime | None, paper_id: str | None, as_json: bool
@@ -62,7 +69,7 @@ def explain_command(
         click.echo(f"warning: source {failed.source} failed: {failed.error}", err=True)
     config = loaded.model
     explanation = explain(collection.papers, config.topics, config.grouping)
-    placement = _one_paper(explanation, paper_id, when) if paper_id else None
+    placement = _one_paper(explanation, paper_key(paper_id), when) if paper_id else None
     if as_json:
         click.echo(json.dumps(_json(explanation, when, placement), ensure_ascii=False, indent=2))
         return
@@ -73,6 +80,23 @@ def explain_command(
         show_table(explanation, when, console)
     else:
         show_plain(explanation, when, click.echo)
+
+
+_PAPER_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.I)
+
+
+def paper_key(given: str) -> str:
+    """``2510.02314v2``, ``https://arxiv.org/abs/2510.02314v2``, ``.../pdf/2510.02314.pdf``
+    and ``https://huggingface.co/papers/2510.02314`` all name paper ``2510.02314``."""
+    text = given.strip()
+    if "/" in text and (
+        match := _PAPER_ID.search(text.rsplit("/", 2)[-1] if "://" in text else text)
+    ):
+        return match.group(1)
+    if "://" in text and (match := _PAPER_ID.search(text)):
+        return match.group(1)
+    match = _PAPER_ID.fullmatch(text)
+    return match.group(1) if match else text
 
 
 def _one_paper(explanation: Explanation, paper_id: str, when: dt.date) -> Placement:
