@@ -17,10 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
 from newsletter.store.db import IssueRow
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.feed import atom_feed
+from newsletter.web.public_issue import public_issue_html
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FEED_ENTRIES = 50
@@ -71,9 +71,7 @@ async def archive_issue(request: Request) -> Response:
     row = await run_in_threadpool(archived_issue, web.engine, _name(web), day) if day else None
     if row is None or row.html is None:
         return web.pages.page("message.html", 404, kind="not_found")
-    html = row.html.replace(PREFERENCES_URL, f"{web.base_url}/subscribe").replace(
-        UNSUBSCRIBE_URL, f"{web.base_url}/unsubscribe"
-    )
+    html = public_issue_html(row.html, web.base_url)
     return HTMLResponse(html, headers={"Content-Security-Policy": ISSUE_CSP})
 
 
