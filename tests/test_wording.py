@@ -3,8 +3,11 @@ rerun's reason, the day a day file previews as, the log lines that reach the ter
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 from newsletter.delivery.smtp import SmtpBackend
@@ -125,3 +128,24 @@ def test_a_run_logs_no_http_requests(
         line for line in done.stderr.splitlines() if " INFO " in line and "newsletter" not in line
     ]
     assert "delivered 0 of 0" not in done.stderr
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_says_fetching_then_delivering(monkeypatch) -> None:
+    from newsletter.cli.report import run_progress
+    from newsletter.sources.base import SourceResult
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with run_progress() as progress:
+        progress.on_source(SourceResult(source="hf_daily"))
+        time.sleep(0.3)  # rich redraws a few times a second
+        fetching = terminal.getvalue()
+        progress.on_delivery(1, 3)
+        time.sleep(0.3)
+    assert "Fetching: source hf_daily: 0 papers" in fetching and "Delivering" not in fetching
+    assert "Delivering" in terminal.getvalue()
