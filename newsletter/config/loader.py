@@ -270,6 +270,8 @@ def _problem(err: Any, data: Any, marks: Marks, filename: str) -> ConfigProblem:
     elif kind in ("too_short", "list_too_short") and isinstance(err.get("input"), list):
         minimum = err.get("ctx", {}).get("min_length", 1)
         message = f"must not be empty: give at least {minimum} item{'s' * (minimum != 1)}"
+    elif kind in TYPE_WORDS:
+        message = f"{TYPE_WORDS[kind].format(**err.get('ctx', {}))}; got {err.get('input')!r}"
     else:
         message = err["msg"].removeprefix("Value error, ")
     at_value = kind not in ("extra_forbidden", "missing", "union_tag_not_found")
@@ -282,6 +284,29 @@ def _literal_message(err: Any) -> str:
     hint = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6) if allowed else []
     suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
     return f"unknown value {value!r}{suggestion} (allowed: {', '.join(allowed)})"
+
+
+# Our words for pydantic's type and range errors: what is allowed, with an example.
+TYPE_WORDS: dict[str, str] = {
+    "int_parsing": "must be a whole number, e.g. 8025",
+    "int_type": "must be a whole number, e.g. 8025",
+    "int_from_float": "must be a whole number, e.g. 8025",
+    "float_parsing": "must be a number, e.g. 2.5",
+    "float_type": "must be a number, e.g. 2.5",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": 'must be text, e.g. "Daily Papers"',
+    "list_type": "must be a list, e.g. [cs.CV, cs.LG]",
+    "dict_type": "must be a mapping of keys, e.g. {url: ...}",
+    "model_type": "must be a mapping of keys (key: value on the lines below)",
+    "model_attributes_type": "must be a mapping of keys (key: value on the lines below)",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "string_too_short": "must not be empty",
+    "string_too_long": "must be at most {max_length} characters",
+}
 
 
 # Our words for the patterns the model uses: what is allowed, with an example.

@@ -65,12 +65,11 @@ def test_typo_in_a_nested_rule_key_names_path_position_and_suggestion() -> None:
         ),
         (
             "    max_papers: 0",
-            "topics.yaml:10:17: topics[0].max_papers: Input should be greater than or equal to 1",
+            "topics.yaml:10:17: topics[0].max_papers: must be at least 1; got 0",
         ),
         (
             "    match: {min_upvotes: -1}",
-            "topics.yaml:10:26: topics[0].match.min_upvotes: "
-            "Input should be greater than or equal to 0",
+            "topics.yaml:10:26: topics[0].match.min_upvotes: must be at least 0",
         ),
     ],
 )

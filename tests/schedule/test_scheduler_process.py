@@ -78,7 +78,7 @@ def test_restart_within_the_grace_catches_up_exactly_once(
     at, when = seconds_ahead(STARTUP)
     config = write_config(db=db_url, schedule={"at": at, "misfire_grace_minutes": 5})
     before = start_scheduler(config, log="before.log")
-    before.wait_for("Scheduler started")
+    before.wait_for("scheduler started; stop with SIGTERM or Ctrl-C")
     assert before.stop(sig=signal.SIGINT) == 0  # Ctrl-C before the fire time
     assert not RUN_STARTED.search(before.output())
     assert "SIGINT: finishing the current batch, then exiting" in before.output()
