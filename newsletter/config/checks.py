@@ -107,6 +107,14 @@ def delivery_secrets_set(data: Any) -> Iterable[tuple[Loc, str]]:
             f"environment variable {variable} is not set; export it before running "
             f"(the {backend} backend needs it)",
         )
+    dkim = options.get("dkim")
+    dkim_env = dkim.get("private_key_env") if isinstance(dkim, dict) else None
+    if isinstance(dkim_env, str) and dkim_env and not os.environ.get(dkim_env):
+        yield (
+            ("delivery", "options", "dkim", "private_key_env"),
+            f"environment variable {dkim_env} is not set; export the PEM private "
+            "key the DKIM record publishes",
+        )
     smtp_pair = [options.get(k) for k in ("username_env", "password_env")]
     if any(smtp_pair) and not all(smtp_pair):
         yield (("delivery", "options"), "set both username_env and password_env, or neither")
