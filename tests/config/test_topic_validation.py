@@ -279,6 +279,4 @@ def test_grouping_mistakes() -> None:
         "topics.yaml:12:3: grouping.membershp: unknown key; did you mean 'membership'? "
         "(allowed: membership, catch_all)"
     )
-    assert found[1] == (
-        "topics.yaml:13:14: grouping.catch_all: String should have at least 1 character"
-    )
+    assert found[1] == ("topics.yaml:13:14: grouping.catch_all: must not be empty; got ''")

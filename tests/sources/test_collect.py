@@ -249,9 +249,7 @@ def test_config_rejects_a_rude_arxiv_api_delay(workdir: Path, run_cli) -> None:
     config = write_config(workdir, [source])
     result = run_cli("config", "check", "--config", str(config))
     assert result.exit_code == 1
-    assert re.search(
-        r"newsletter\.yaml:\d+:\d+: sources\[0\].*greater than or equal to 3", result.output
-    )
+    assert re.search(r"newsletter\.yaml:\d+:\d+: sources\[0\].*must be at least 3", result.output)
 
 
 def test_commented_source_examples_in_the_shipped_config_are_valid() -> None:
