@@ -69,7 +69,7 @@ def test_typo_in_a_nested_rule_key_names_path_position_and_suggestion() -> None:
         ),
         (
             "    match: {min_upvotes: -1}",
-            "topics.yaml:10:26: topics[0].match.min_upvotes: must be at least 0",
+            "topics.yaml:10:26: topics[0].match.min_upvotes: must be at least 0; got -1",
         ),
     ],
 )
