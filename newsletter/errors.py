@@ -27,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from newsletter.words import plural
+
 
 class NewsletterError(Exception):
     """Base of every error the user can act on."""
@@ -62,7 +64,7 @@ class ConfigError(NewsletterError):
             return
         self.problems = problems
         count = len(problems)
-        head = "1 problem" if count == 1 else f"{count} problems"
+        head = plural(count, "problem")
         lines = [f"invalid configuration ({head}):"] + [f"  {p}" for p in problems]
         super().__init__("\n".join(lines))
 

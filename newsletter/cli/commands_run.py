@@ -7,13 +7,7 @@ import threading
 
 import click
 
-from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.cli.report import delivery_progress, show_run_report
-from newsletter.config import load_config
-from newsletter.delivery import get_backend
-from newsletter.models import DeliveryReason
-from newsletter.schedule.shutdown import ScheduledBackend, stop_on_signals
 
 
 @click.command(
@@ -50,10 +44,19 @@ def run(
     SIGTERM or Ctrl-C finishes the batch with the provider, records it, prints the summary
     and stops; a second one stops at once.
     """
+    from newsletter import pipeline
+    from newsletter.cli.report import run_progress, show_run_report
+    from newsletter.config import load_config
+    from newsletter.delivery import get_backend
+    from newsletter.models import DeliveryReason
+    from newsletter.schedule.shutdown import ScheduledBackend, stop_on_signals
+
     loaded = load_config(config_path)
-    options = pipeline.CollectOptions(refresh=refresh, include_seen=include_seen)
     stop = threading.Event()
-    with stop_on_signals(stop) as caught, delivery_progress() as progress:
+    with stop_on_signals(stop) as caught, run_progress() as progress:
+        options = pipeline.CollectOptions(
+            refresh=refresh, include_seen=include_seen, progress=progress.on_source
+        )
         report = pipeline.run(
             loaded,
             as_date(day),
@@ -61,7 +64,7 @@ def run(
             options=options,
             resend=resend,
             retry_in_doubt=retry_in_doubt,
-            progress=progress,
+            progress=progress.on_delivery,
         )
     show_run_report(report)
     if caught:

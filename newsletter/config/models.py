@@ -1,9 +1,10 @@
 """The configuration model: one pydantic model per YAML section, unknown keys forbidden.
 
 Paths: inputs the config names (local source files, template overrides) resolve against
-the config file's folder; outputs (outbox, database, cache) resolve against the working
-directory the command runs in, so a job writes where it is started. ``bundled:`` names a
-file shipped inside the package (the sample day).
+the config file's folder; state (database, cache, outbox) against the same folder, or its
+parent when it is called ``config`` (``LoadedConfig.state_dir``), so a command started from
+anywhere reads the same ledger; with the packaged default, the working folder. ``bundled:``
+names a file shipped inside the package (the sample day).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class NewsletterSection(Strict):
     reply_to: str | None = None
     postal_address: str = Field(min_length=1, description="required by anti-spam law")
     base_url: str = Field(pattern=HTTPS_OR_HTTP, description="public URL of the web app")
-    subject: str = "{name}, {date:%a %d %b}: {papers} papers in {topics} topics"
+    subject: str = "{name}, {date:%a %d %b}: {n_papers} in {n_topics}"
     timezone: str = "UTC"
     language: str = "en"
     templates_dir: str | None = None
@@ -104,12 +105,20 @@ class NewsletterSection(Strict):
 
         day = dt.date(2025, 1, 1)
         try:
-            value.format(name="x", date=day, first=day, papers=1, topics=1)
+            value.format(
+                name="x",
+                date=day,
+                first=day,
+                papers=1,
+                topics=1,
+                n_papers="1 paper",
+                n_topics="1 topic",
+            )
         except (KeyError, IndexError, ValueError, AttributeError) as exc:
             raise ValueError(
                 f"bad placeholder in subject ({exc}); allowed: {{name}} {{date}} "
-                "(e.g. {date:%a %d %b}) {papers} {topics}, and {first} (a weekly issue's "
-                "first day)"
+                "(e.g. {date:%a %d %b}) {papers} {topics} (numbers) {n_papers} {n_topics} "
+                "('3 papers', '1 topic'), and {first} (a weekly issue's first day)"
             ) from exc
         return value
 
@@ -131,9 +140,20 @@ def _check_timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
+            f"unknown time zone {value!r}{_closest_timezone(value)} "
+            "(an IANA name like Europe/Berlin or America/New_York, or UTC)"
         ) from exc
     return value
+
+
+def _closest_timezone(value: str) -> str:
+    import difflib
+    from zoneinfo import available_timezones
+
+    zones = {zone.lower(): zone for zone in available_timezones()}
+    exact = zones.get(value.strip().lower().replace(" ", "_"))
+    hint = [exact] if exact else difflib.get_close_matches(value.lower(), zones, n=1, cutoff=0.75)
+    return f"; did you mean '{zones.get(hint[0], hint[0])}'?" if hint else ""
 
 
 class LocalSourceConfig(Strict):

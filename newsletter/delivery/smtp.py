@@ -51,6 +51,15 @@ class _TrackedSMTPSSL(smtplib.SMTP_SSL, _TrackedSMTP):
     """Implicit TLS, tracked the same way."""
 
 
+# How the connection is secured, in words for the run report ("none" alone reads as a
+# missing value).
+SECURITY_NAMES: dict[str, str] = {
+    "none": "plain SMTP, not encrypted",
+    "starttls": "STARTTLS",
+    "tls": "TLS from the start",
+}
+
+
 class SmtpBackend(EmailBackend):
     name = "smtp"
     batch_size = 1
@@ -77,7 +86,7 @@ class SmtpBackend(EmailBackend):
 
     @property
     def destination(self) -> str:
-        return f"SMTP {self.host}:{self.port} ({self.security})"
+        return f"SMTP {self.host}:{self.port} ({SECURITY_NAMES[self.security]})"
 
     def open(self) -> None:
         if self._connection is None:

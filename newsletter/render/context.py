@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from newsletter.models import Issue, Paper, Section
 from newsletter.render.palette import DARK, LIGHT, Palette
+from newsletter.words import plural
 
 if TYPE_CHECKING:
     from newsletter.config.models import NewsletterSection
@@ -191,12 +192,19 @@ def format_subject(template: str, issue: Issue, name: str) -> str:
     """The subject line; never contains CR/LF whatever the paper text or template hold."""
     if issue.paper_count == 0:  # the empty-day notice: "0 papers in 1 topics" reads broken
         return f"{name}, {issue.date:%a %d %b}: no new papers today"
-    subject = template.format(
+    # {n_papers} and {n_topics} say their noun in the right number ("1 paper", "3 topics");
+    # the old default's "{papers} papers in {topics} topics" is read as them, not "1 papers".
+    wording = template.replace("{papers} papers", "{n_papers}").replace(
+        "{topics} topics", "{n_topics}"
+    )
+    subject = wording.format(
         name=name,
         date=issue.date,
         first=issue.first_day or issue.date,
         papers=issue.paper_count,
         topics=len(issue.sections),
+        n_papers=plural(issue.paper_count, "paper"),
+        n_topics=plural(len(issue.sections), "topic"),
     )
     return " ".join(subject.split())
 

@@ -36,6 +36,12 @@ class LocalSource(Source):
             result.status = "empty"
         return result
 
+    def listed_day(self) -> dt.date | None:
+        """The one day every paper of the file says it was listed on, if they agree: a
+        recorded day file (the bundled sample) previews as the day it holds."""
+        days = {paper.listed_on for paper in self.fetch(dt.date.min).papers}
+        return days.pop() if len(days) == 1 else None
+
     def _files(self) -> list[Path]:
         if self.path.is_dir():
             return sorted(self.path.glob("*.json"))

@@ -8,10 +8,12 @@ one ``deliveries`` row per (issue, recipient).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
 
+import sqlalchemy
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -29,6 +31,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from newsletter.errors import StoreError, StoreFailure
 from newsletter.store.failures import store_error
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -231,7 +235,12 @@ def open_database(url: str, attempts: int = 5) -> Engine:
     engine = connect_database(url)
     for attempt in range(1, attempts + 1):
         try:
+            fresh = not sqlalchemy.inspect(engine).has_table(IssueRow.__tablename__)
             upgrade_schema(engine)
+            if fresh:
+                # A new database in the wrong folder would start from scratch, ledger and
+                # readers included: never do that silently.
+                log.info("created a new database (none was there yet): %s", safe_url(engine))
             return engine
         except SQLAlchemyError as exc:
             if attempt < attempts and isinstance(exc, _CREATION_RACE):

@@ -28,6 +28,7 @@ from newsletter.store.subscribers import (
     normalize_email,
     upsert_many,
 )
+from newsletter.topics.names import match_topic, unknown_topic_message
 
 COLUMNS = ("email", "name", "topics", "cadence")
 EXPORT_ONLY = ("status", "created_at")
@@ -54,10 +55,22 @@ def import_csv(
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             _check_header(path, reader.fieldnames)
+            first_line: dict[str, int] = {}
             for row in reader:
-                entry = _parse_row(row, known_topics, f"{path}:{reader.line_num}", report)
-                if entry is not None:
-                    entries.append(entry)
+                where = f"{path}:{reader.line_num}"
+                entry = _parse_row(row, known_topics, where, report)
+                if entry is None:
+                    continue
+                # Any case: mail servers treat Kim@ and kim@ as one mailbox.
+                key = entry.email.casefold()
+                if key in first_line:
+                    report.problems.append(
+                        f"{where}: {entry.email} is already on line {first_line[key]}; "
+                        "this row is skipped (keep one row per address)"
+                    )
+                    continue
+                first_line[key] = reader.line_num
+                entries.append(entry)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CsvFormatError(f"cannot read {path}: {exc}") from exc
     erased = forgotten_among(engine, [e.email for e in entries])
@@ -99,11 +112,13 @@ def _parse_row(
         report.problems.append(f"{where}: {exc}")
         return None
     topics = _topics(values.get("topics"))
-    unknown = [t for t in topics or () if known_topics is not None and t not in known_topics]
-    if unknown:
-        allowed = ", ".join(known_topics or [])
-        report.problems.append(f"{where}: unknown topic {unknown[0]!r} (topics are: {allowed})")
-        return None
+    if topics and known_topics is not None:
+        named = [match_topic(t, known_topics) for t in topics]
+        unknown = [t for t, name in zip(topics, named, strict=True) if name is None]
+        if unknown:
+            report.problems.append(f"{where}: {unknown_topic_message(unknown[0], known_topics)}")
+            return None
+        topics = tuple(dict.fromkeys(name for name in named if name is not None))
     name = (values.get("name") or "").strip() or None
     cell = (values.get("cadence") or "").strip()
     try:

@@ -44,6 +44,7 @@ from newsletter.web.archive import (
     archive_weekly_feed,
     archive_weekly_issue,
 )
+from newsletter.web.assets import favicon, topics_script
 from newsletter.web.context import TopicChoice, WebContext, web_context
 from newsletter.web.csrf import CsrfGuard
 from newsletter.web.pages import Pages
@@ -66,7 +67,8 @@ _TOKEN_PATH = re.compile(r"^(/(?:confirm|preferences|unsubscribe)/).+$")
 # Our pages need nothing from elsewhere; token URLs must not leak through Referer.
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'",
     "referrer-policy": "no-referrer",
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -91,6 +93,8 @@ ROUTES = [
     Route("/archive/{day}", archive_issue, methods=["GET"]),
     Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
     Route("/healthz", lambda _: PlainTextResponse("ok"), methods=["GET"]),
+    Route("/favicon.ico", favicon, methods=["GET"]),
+    Route("/topics.js", topics_script, methods=["GET"]),
 ]
 
 

@@ -19,12 +19,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from newsletter.models import Topic
-from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
 from newsletter.store.db import IssueRow
 from newsletter.store.issues import topic_entries, weekly_edition
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.feed import atom_feed, topic_feed
 from newsletter.web.links import WEEKLY_WEB_LINKS
+from newsletter.web.public_issue import public_issue_html
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FEED_ENTRIES = 50
@@ -96,9 +96,7 @@ async def _issue_page(request: Request, edition: str) -> Response:
     row = await run_in_threadpool(archived_issue, web.engine, edition, day) if day else None
     if row is None or row.html is None:
         return web.pages.page("message.html", 404, kind="not_found")
-    html = row.html.replace(PREFERENCES_URL, f"{web.base_url}/subscribe").replace(
-        UNSUBSCRIBE_URL, f"{web.base_url}/unsubscribe"
-    )
+    html = public_issue_html(row.html, web.base_url)
     return HTMLResponse(html, headers={"Content-Security-Policy": ISSUE_CSP})
 
 

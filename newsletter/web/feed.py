@@ -4,6 +4,7 @@ with ElementTree so every value is escaped by the serializer, not by hand."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
@@ -13,9 +14,10 @@ from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
 from newsletter.store.db import IssueRow
 from newsletter.store.issues import TopicEntry
 from newsletter.web.links import WEB_LINKS, SiteLinks
+from newsletter.web.public_issue import public_issue_body
 
 ATOM = "http://www.w3.org/2005/Atom"
-SUMMARY_CHARS = 600
+SUMMARY_CHARS = 280
 ET.register_namespace("", ATOM)  # serialize as the default namespace, not "ns0:"
 
 
@@ -79,11 +81,25 @@ def _entry(feed: ET.Element, row: IssueRow, href: str, base_url: str, weekly: bo
     _add(entry, "updated", _rfc3339(_updated(row)))
     _add(entry, "published", f"{day}T00:00:00Z")
     _add(entry, "link", rel="alternate", type="text/html", href=href)
-    text = (row.text or "").replace(PREFERENCES_URL, "").replace(UNSUBSCRIBE_URL, "")
-    summary = " ".join(text.split())
+    _add(entry, "summary", short_summary(row.text or ""))
+    if row.html:
+        # The issue itself, as the archive shows it: feed readers render HTML, not our
+        # 72-column text part with its ==== rules and [1] link numbers.
+        _add(entry, "content", public_issue_body(row.html, base_url), type="html")
+
+
+_DECORATION = re.compile(r"^\s*(?:[=\-_*]{3,}|\[\d+\]\s+\S+)\s*$")
+_REFERENCE = re.compile(r"\s*\[\d+\]")
+
+
+def short_summary(text: str) -> str:
+    """A few lines of the text part, without its rules, link numbers and link list."""
+    text = text.replace(PREFERENCES_URL, "").replace(UNSUBSCRIBE_URL, "")
+    lines = [line for line in text.splitlines() if not _DECORATION.match(line)]
+    summary = " ".join(_REFERENCE.sub("", " ".join(lines)).split())
     if len(summary) > SUMMARY_CHARS:
         summary = summary[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    _add(entry, "summary", summary)
+    return summary
 
 
 def topic_feed(

@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from newsletter.errors import FormInputError, InvalidEmailError
 from newsletter.store.subscribers import normalize_email
+from newsletter.topics.names import match_topic
 
 MAX_FORM_BYTES = 16 * 1024  # the largest honest form is well under 2 KB
 MAX_EMAIL_CHARS = 254  # RFC 5321's limit on a path
@@ -39,8 +40,8 @@ def parse_topics(form: FormData, known: Sequence[str]) -> frozenset[str] | None:
     chosen = [v for v in form.getlist("topics") if isinstance(v, str)]
     if not chosen:
         raise FormInputError("Please choose at least one topic.")
-    unknown = [v for v in chosen if v not in known]
-    if unknown:
+    named = [match_topic(v, known) for v in chosen]
+    if None in named:
         raise FormInputError("Please choose topics from the list.")
-    picked = frozenset(chosen)
+    picked = frozenset(name for name in named if name is not None)
     return None if picked == frozenset(known) else picked

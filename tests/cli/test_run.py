@@ -155,7 +155,7 @@ def test_config_check_with_a_date_asks_the_sources_and_sends_nothing(
 ) -> None:
     result = run_cli("config", "check", "--date", DAY)
     assert result.exit_code == 0, result.output
-    assert "source local#0: 39 papers (ok)" in result.output
+    assert "source hf_daily_papers_2025-10-03: 39 papers (ok)" in result.output
     assert f"{DAY}: 39 papers; " in result.output
     assert not (config_file.parent.parent / "outbox").exists()
 

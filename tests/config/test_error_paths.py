@@ -32,7 +32,7 @@ def test_bad_backend_option_names_the_option_path_and_line() -> None:
     (problem,) = problems_of(text)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "port: 99999" in row)
     assert problem.startswith(f"c.yaml:{line}:")
-    assert "delivery.options.port: Input should be less than or equal to 65535" in problem
+    assert "delivery.options.port: must be at most 65535" in problem
 
 
 def test_a_misspelt_required_key_is_one_problem_not_two() -> None:

@@ -69,8 +69,8 @@ def test_every_reader_once_per_segment_requests_and_rerun_sends_nobody_twice(
     ]  # fmt: skip
     delivered = Counter(sendgrid_server.delivered())
     assert sorted(delivered) == sorted(expected) and set(delivered.values()) == {1}
-    assert "3603 sent, 1200 skipped, 0 failed (4 segments)" in first.output
-    assert "skipped 1200: no papers in their topics today" in first.output
+    assert "3,603 sent, 1,200 skipped, 0 failed (4 segments)" in first.output
+    assert "skipped 1,200: no papers in their topics today" in first.output
     # Segments: every topic (1,200 + Ada), one topic (1,200), Grace's two (1,200 + Grace),
     # Alan's two (Alan): up to 1,000 readers of one segment per request.
     sizes = sorted(len(a.recipients) for a in sendgrid_server.accepted)
@@ -78,8 +78,8 @@ def test_every_reader_once_per_segment_requests_and_rerun_sends_nobody_twice(
 
     again = run_cli("run", "--config", str(sendgrid_config), "--date", DAY)
     assert again.exit_code == 0, again.output
-    assert "0 sent, 4803 skipped, 0 failed" in again.output
-    assert "skipped 3603: already sent" in again.output
+    assert "0 sent, 4,803 skipped, 0 failed" in again.output
+    assert "skipped 3,603: already sent" in again.output
     assert Counter(sendgrid_server.delivered()) == delivered  # nobody got a second copy
 
 

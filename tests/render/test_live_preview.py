@@ -140,3 +140,19 @@ def test_cli_serve_starts_on_localhost(
         for stream in (process.stdout, process.stderr):
             if stream:
                 stream.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_desktop_and_phone_frames_side_by_side_from_1024_px(
+    server: str, browser, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server)
+        desktop, phone = (page.locator("iframe").nth(i).bounding_box() for i in (0, 1))
+        assert desktop is not None and phone is not None
+        assert phone["y"] == desktop["y"] and phone["x"] > desktop["x"] + desktop["width"]
+    finally:
+        context.close()
