@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from newsletter.cli.options import config_option
-from newsletter.config import load_config
 
 
 @click.group(epilog="Example: newsletter archive build --out site")
@@ -38,6 +37,7 @@ def build(config_path: str | None, out: Path, site_url: str | None) -> None:
     Open index.html from disk, or publish the folder (GitHub Pages, any web server).
     """
     from newsletter.archive import build_archive
+    from newsletter.config import load_config
     from newsletter.store import open_database
 
     loaded = load_config(config_path)

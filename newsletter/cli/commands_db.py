@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from newsletter.cli.options import config_option
-from newsletter.config import load_config
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -25,6 +24,7 @@ def db() -> None:
 @config_option
 def upgrade(config_path: str | None) -> None:
     """Bring the database to the newest schema revision (safe to run any time, on any host)."""
+    from newsletter.config import load_config
     from newsletter.store.db import connect_database, safe_url
     from newsletter.store.schema import schema_state, upgrade_schema
 
@@ -41,6 +41,7 @@ def upgrade(config_path: str | None) -> None:
 @config_option
 def current(config_path: str | None) -> None:
     """Show the database's schema revision; exit 1 when it is behind the program's."""
+    from newsletter.config import load_config
     from newsletter.store.db import connect_database, safe_url
     from newsletter.store.schema import schema_state
 

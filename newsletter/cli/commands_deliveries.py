@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import click
 
 from newsletter.cli.options import config_option, date_option
-from newsletter.config import load_config
-from newsletter.config.loader import LoadedConfig
-from newsletter.delivery import get_backend
 from newsletter.errors import NewsletterError
-from newsletter.store import open_database
-from newsletter.store.doubt import InDoubt, in_doubt, settle
+
+if TYPE_CHECKING:
+    from newsletter.config.loader import LoadedConfig
+    from newsletter.store.doubt import InDoubt
 
 SHOWN = 50  # readers listed per issue; the count is always complete
 
@@ -30,6 +30,10 @@ SHOWN = 50  # readers listed per issue; the count is always complete
 def deliveries(ctx: click.Context, config_path: str | None, day: dt.datetime | None) -> None:
     """List readers in doubt, per issue: their message may be with the provider (its answer
     was lost, or a run was killed mid-send), so no run sends it again until you settle it."""
+    from newsletter.config import load_config
+    from newsletter.store import open_database
+    from newsletter.store.doubt import in_doubt
+
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
     if ctx.invoked_subcommand is not None:
@@ -91,6 +95,10 @@ def resolve(
 ) -> None:
     """Settle readers in doubt on one day: by hand after checking the provider's activity
     log (--as sent|unsent with --email or --all), or by asking SendGrid (--check)."""
+    from newsletter.config import load_config
+    from newsletter.store import open_database
+    from newsletter.store.doubt import settle
+
     if check == bool(verdict):
         raise click.UsageError("give either --check or --as sent|unsent")
     if verdict and bool(emails) == everyone:
@@ -113,7 +121,10 @@ def resolve(
 
 
 def _check(loaded: LoadedConfig, day: dt.date, missing_after: dt.timedelta) -> None:
+    from newsletter.delivery import get_backend
     from newsletter.delivery.sendgrid import SendGridBackend, find_accepted
+    from newsletter.store import open_database
+    from newsletter.store.doubt import in_doubt, settle
 
     backend = get_backend(loaded)
     if not isinstance(backend, SendGridBackend):

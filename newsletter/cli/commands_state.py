@@ -6,7 +6,6 @@ from __future__ import annotations
 import click
 
 from newsletter.cli.options import config_option
-from newsletter.config import load_config
 
 
 def branch_option(func: click.decorators.FC) -> click.decorators.FC:
@@ -27,6 +26,7 @@ def state() -> None:
 def save(config_path: str | None, branch: str, remote: str) -> None:
     """Commit a consistent copy of the SQLite database to BRANCH and push it (run in the
     repository's checkout; the work tree is not touched)."""
+    from newsletter.config import load_config
     from newsletter.deploy.state import save_state
 
     report = save_state(load_config(config_path).model.database.url, branch, remote)
@@ -38,6 +38,7 @@ def save(config_path: str | None, branch: str, remote: str) -> None:
 @branch_option
 def restore(config_path: str | None, branch: str, remote: str) -> None:
     """Put the database saved on BRANCH in place; a first run finds none and starts fresh."""
+    from newsletter.config import load_config
     from newsletter.deploy.state import StateOutcome, restore_state
 
     report = restore_state(load_config(config_path).model.database.url, branch, remote)

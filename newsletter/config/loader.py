@@ -121,7 +121,7 @@ def anchored_database_url(url: str, state_dir: Path) -> str:
     """``sqlite:///newsletter.db`` (relative) -> ``sqlite:////abs/state/newsletter.db``;
     other URLs, absolute paths and in-memory SQLite stay as written."""
     prefix, _, rest = url.partition(":///")
-    if not prefix.startswith("sqlite") or not rest or rest.startswith(("/", ":memory:")):
+    if not prefix.startswith("sqlite") or not rest or rest.startswith(("/", ":memory:", "file:")):
         return url
     database, query = rest.partition("?")[::2]
     anchored = f"{prefix}:///{(state_dir / Path(database).expanduser()).as_posix()}"

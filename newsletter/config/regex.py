@@ -53,13 +53,13 @@ def pattern_problem(source: str) -> str | None:
         re.compile(source, re.IGNORECASE)
     except re.error as exc:
         where = f" at position {exc.pos}" if exc.pos is not None else ""
-        return f"invalid regular expression {source!r}: {exc.msg}{where}"
+        return f"invalid regular expression '{source}': {exc.msg}{where}"
     try:
         pattern = compile_pattern(source, case_sensitive=False)
     except ValueError as exc:
         return str(exc)
     if pattern.search("") is not None:
-        return f"regular expression {source!r} matches empty text, so every paper"
+        return f"regular expression '{source}' matches empty text, so every paper"
     return None
 
 
@@ -70,8 +70,8 @@ def _explain(source: str, exc: Exception) -> str:
     position, what = _locate(source, fragment)
     where = f" at position {position}" if position >= 0 else ""
     if what is not None:
-        return f"regular expression {source!r} uses {what}{where}: {RE2_LIMITS}"
-    return f"regular expression {source!r} is not valid RE2: {reason}{where} ({RE2_LIMITS})"
+        return f"regular expression '{source}' uses {what}{where}: {RE2_LIMITS}"
+    return f"regular expression '{source}' is not valid RE2: {reason}{where} ({RE2_LIMITS})"
 
 
 def _locate(source: str, fragment: str) -> tuple[int, str | None]:

@@ -9,7 +9,6 @@ back; a first run finds no branch and starts fresh.
 from __future__ import annotations
 
 import enum
-import os
 import sqlite3
 import subprocess
 import tempfile
@@ -21,12 +20,8 @@ from sqlalchemy.engine import make_url
 from newsletter.errors import StoreError
 
 STATE_FILE = "newsletter.db"
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "newsletter",
-    "GIT_AUTHOR_EMAIL": "newsletter@localhost",
-    "GIT_COMMITTER_NAME": "newsletter",
-    "GIT_COMMITTER_EMAIL": "newsletter@localhost",
-}
+# The state commits' author, given as git options so the environment is passed on untouched.
+_IDENTITY = ("-c", "user.name=newsletter", "-c", "user.email=newsletter@localhost")
 
 
 class StateOutcome(enum.Enum):
@@ -101,11 +96,10 @@ def _backup(source: Path, target: Path) -> None:
 def _git_bytes(repo: Path | None, *args: str, stdin: str | None = None) -> bytes:
     try:
         done = subprocess.run(
-            ["git", *args],
+            ["git", *_IDENTITY, *args],
             cwd=repo,
             input=stdin.encode() if stdin is not None else None,
             capture_output=True,
-            env={**os.environ, **_IDENTITY},
             check=False,
             timeout=120,
         )

@@ -25,11 +25,9 @@ def check_provider(loaded: LoadedConfig) -> Finding:
 
 
 def _sendgrid(loaded: LoadedConfig, delivery: SendGridDelivery) -> Finding:
-    import os
-
     options = delivery.options
     subject = f"delivery sendgrid {options.host}"
-    key = os.environ.get(options.api_key_env, "")
+    key = loaded.secrets.get(options.api_key_env) or ""
     try:
         answer = httpx.get(
             f"{options.host.rstrip('/')}/v3/scopes",

@@ -61,5 +61,7 @@ def test_the_environment_is_read_only_by_the_config() -> None:
         text=True,
         check=False,
     ).stdout.split()
-    assert found and all(path.startswith("newsletter/config/") for path in found), found
+    # Alembic's own command line (developers writing a revision) names its database itself.
+    tooling = {"newsletter/store/migrations/env.py"}
+    assert found and all(p.startswith("newsletter/config/") for p in set(found) - tooling), found
     assert sys.executable  # grep is on every machine that runs .ci/run

@@ -21,7 +21,7 @@ def test_init_yes_writes_a_folder_that_checks_and_runs_offline(workdir: Path, ru
     run = run_cli("run", "--config", str(config), "--date", "2025-10-03")
 
     assert "Recipients: 1 sent, 0 skipped, 0 failed" in run.output
-    (eml,) = (workdir / "outbox").rglob("*.eml")
+    (eml,) = (workdir / "papers" / "outbox").rglob("*.eml")  # state lives beside the config
     message = email.message_from_bytes(eml.read_bytes())
     assert message["To"] == "me@lab.org"
     assert message["From"] == "Me <me@lab.org>"
