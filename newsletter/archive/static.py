@@ -49,6 +49,11 @@ def build_archive(
     for row in issues:
         written.append(_write(out / STATIC_LINKS.issue(row.date), _public_issue(row, base_url)))
     feed = atom_feed(issues[:FEED_ENTRIES], name=section.name, base_url=site, links=STATIC_LINKS)
+    from newsletter.web.assets import FAVICON  # the pages link it; Pages serves no app
+
+    icon = out / STATIC_LINKS.favicon
+    icon.write_bytes(FAVICON)
+    written.append(icon)
     feed_path = out / STATIC_LINKS.feed
     feed_path.write_bytes(feed)
     written.append(feed_path)

@@ -46,7 +46,10 @@ def build(config_path: str | None, out: Path, site_url: str | None) -> None:
         report = build_archive(loaded, engine, out, site_url)
     finally:
         engine.dispose()
-    click.echo(f"Archive: {report.issues} issues, {len(report.files)} files in {report.out}")
+    from newsletter.words import plural
+
+    issues, files = plural(report.issues, "issue"), plural(len(report.files), "file")
+    click.echo(f"Archive: {issues}, {files} in {report.out}")
 
 
 def register(group: click.Group) -> None:

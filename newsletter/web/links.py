@@ -16,6 +16,7 @@ class SiteLinks:
     issue_prefix: str
     issue_suffix: str
     subscribe: str | None
+    favicon: str = "/favicon.ico"
 
     def issue(self, day: dt.date) -> str:
         return f"{self.issue_prefix}{day.isoformat()}{self.issue_suffix}"
@@ -36,5 +37,10 @@ WEEKLY_WEB_LINKS = SiteLinks(
     subscribe="/subscribe",
 )
 STATIC_LINKS = SiteLinks(
-    home="index.html", feed="feed.atom", issue_prefix="", issue_suffix=".html", subscribe=None
+    home="index.html",
+    feed="feed.atom",
+    issue_prefix="",
+    issue_suffix=".html",
+    subscribe=None,
+    favicon="favicon.ico",
 )

@@ -23,7 +23,9 @@ def site(config_file: Path, run_cli) -> Path:
     result = run_cli(
         "archive", "build", "--config", str(config_file), "--out", str(out), "--site-url", SITE_URL
     )
-    assert result.output.strip() == f"Archive: 1 issues, 3 files in {out}"
+    assert (
+        result.output.strip() == f"Archive: 1 issue, 4 files in {out}"
+    )  # index, issue, feed, icon
     return out
 
 
@@ -62,10 +64,11 @@ def _crawl(browser, start: str) -> tuple[dict[str, int], set[str]]:
         url = queue.pop()
         if url in statuses:
             continue
+        if not url.endswith((".html", "/")):  # a feed or the icon: fetched, not opened
+            statuses[url] = context.request.get(url).status
+            continue
         response = page.goto(url)
         statuses[url] = response.status if response else 0
-        if not url.endswith((".html", "/")):
-            continue
         hrefs = page.eval_on_selector_all(
             "a[href], link[href]", "els => els.map(e => e.getAttribute('href'))"
         )
@@ -87,6 +90,7 @@ def test_every_link_of_the_static_archive_answers(browser, served: str) -> None:
         f"{served}index.html": 200,
         f"{served}2025-10-03.html": 200,
         f"{served}feed.atom": 200,
+        f"{served}favicon.ico": 200,
     }
     # Links out of the site are the papers' own, never the web app nor a reader's token.
     assert external and all(url.startswith("https://") for url in external)

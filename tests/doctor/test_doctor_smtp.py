@@ -86,7 +86,7 @@ def test_a_refused_smtp_login(
     monkeypatch.setenv("DOCTOR_SMTP_PASSWORD", "wrong-password")
     line = _smtp_line(workdir, base_url, nameserver, port, certificate[0])
     assert line.startswith(
-        f"failure  delivery smtp 127.0.0.1:{port}: SMTP 127.0.0.1:{port} (starttls) refused the "
+        f"failure  delivery smtp 127.0.0.1:{port}: SMTP 127.0.0.1:{port} (STARTTLS) refused the "
         "login for 'papers': 535"
     )
     assert line.endswith("; fix delivery.options or the credentials")
