@@ -333,6 +333,7 @@ class Suppressed:
     since: dt.datetime
 
 
+@translated("list the suppressed readers")
 def suppressed_readers(engine: Engine) -> list[Suppressed]:
     """Every stopped reader: the recorded reason, or (stopped before reasons were kept, or
     on the web) the status and the time of the last change."""
@@ -353,6 +354,7 @@ def suppressed_readers(engine: Engine) -> list[Suppressed]:
         return found
 
 
+@translated("reactivate the reader")
 def reactivate(engine: Engine, email: str) -> Suppressed | None:
     """Mail ``email`` again on an operator's explicit request: active, reason and soft-bounce
     count forgotten. Returns what the suppression was, or ``None`` if it was not stopped."""

@@ -101,3 +101,17 @@ def test_a_bad_url_names_what_to_write(run_cli, workdir: Path) -> None:
     result = run_cli("subscribers", "list", "--config", str(config))
     assert result.exit_code == 1
     assert "'sqlitee' is not a database URL" in result.output
+
+
+def test_the_privacy_and_bounce_functions_translate_too(locked: Path) -> None:
+    """The functions added for readers' data go through the same boundary: a database locked
+    by another process is a StoreError that says so, never a SQLAlchemy traceback."""
+    from newsletter.store.privacy import purge_unconfirmed
+
+    engine = open_database(f"sqlite:///{locked}?timeout=0.1")
+    try:
+        with pytest.raises(StoreError) as caught:
+            purge_unconfirmed(engine, 0)  # the daily job's retention: a write
+        assert caught.value.failure is StoreFailure.LOCKED, caught.value
+    finally:
+        engine.dispose()
