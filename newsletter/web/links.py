@@ -4,7 +4,7 @@ the static archive (``newsletter archive build``), so the same templates serve b
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,9 @@ WEB_LINKS = SiteLinks(
     issue_suffix="",
     subscribe="/subscribe",
 )
-WEEKLY_WEB_LINKS = SiteLinks(
-    home="/archive",
-    feed="/archive/weekly/feed.atom",
-    issue_prefix="/archive/weekly/",
-    issue_suffix="",
-    subscribe="/subscribe",
+# The weekly issues live beside the daily ones; only their feed and pages move.
+WEEKLY_WEB_LINKS = replace(
+    WEB_LINKS, feed="/archive/weekly/feed.atom", issue_prefix="/archive/weekly/"
 )
 STATIC_LINKS = SiteLinks(
     home="index.html",
