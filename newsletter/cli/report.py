@@ -141,9 +141,9 @@ def show_run_report(report: RunReport) -> None:
 
 def describe_cadences(counts: dict[str, int]) -> str:
     """ "3 daily, 2 weekly (1 on friday, 1 on sunday)"."""
-    days = [f"{n} {key.removeprefix('weekly ')}" for key, n in counts.items() if " on " in key]
-    weekly = f"{counts.get('weekly', 0)} weekly" + (f" ({', '.join(days)})" if days else "")
-    return f"{counts.get('daily', 0)} daily, {weekly}"
+    days = [f"{n:,} {key.removeprefix('weekly ')}" for key, n in counts.items() if " on " in key]
+    weekly = f"{counts.get('weekly', 0):,} weekly" + (f" ({', '.join(days)})" if days else "")
+    return f"{counts.get('daily', 0):,} daily, {weekly}"
 
 
 def show_retries(report: RunReport) -> None:
