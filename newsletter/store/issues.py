@@ -63,9 +63,15 @@ class TopicEntry:
     section: ArchivedSection
 
 
+@translated("save the issue's topics to the archive")
 def save_sections(engine: Engine, issue_id: int, sections: Sequence[ArchivedSection]) -> None:
-    """Keep each topic of an archived issue (a rerun of the day replaces them)."""
+    """Keep each topic of an archived issue (a rerun of the day replaces them).
+
+    Two schedulers finishing the same issue both get here; the issue's row is locked
+    first so one replaces the sections after the other, instead of both inserting
+    into an empty table (SQLite's single writer already serialises them)."""
     with Session(engine) as session:
+        session.execute(select(IssueRow.id).where(IssueRow.id == issue_id).with_for_update())
         session.execute(delete(ArchivedSectionRow).where(ArchivedSectionRow.issue_id == issue_id))
         for position, section in enumerate(sections):
             session.add(
