@@ -155,7 +155,7 @@ def bench_run(folder: Path, env: dict[str, str], readers: int, cells: list[str],
         seconds, peak, code, out = newsletter(config, env, "run", "--date", str(DAY))
         counts = fake.say()
         dupes = counts["recipients"] - counts["unique_recipients"]
-        sent = int(re.search(r"Recipients: (\d+) sent", out).group(1))  # type: ignore[union-attr]
+        sent = int(re.search(r"Recipients: ([\d,]+) sent", out).group(1).replace(",", ""))  # type: ignore[union-attr]
         print(
             f"  run ({label}, {distinct:,} distinct topic sets): {seconds:.1f} s wall,"
             f" peak RSS {peak:.0f} MB, {counts['requests']:,.0f} requests, exit {code}"
@@ -309,7 +309,9 @@ def senders(env: dict[str, str], args: argparse.Namespace) -> None:
         with admin.begin() as connection:
             connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
-    shares = [int(m) for m in re.findall(r"Recipients: (\d+) sent", done.stdout)]
+    shares = [
+        int(m.replace(",", "")) for m in re.findall(r"Recipients: ([\d,]+) sent", done.stdout)
+    ]
     codes = re.findall(r"EXIT (-?\d+)", done.stdout)
     dupes = counts["recipients"] - counts["unique_recipients"]
     missing = args.senders - counts["unique_recipients"]

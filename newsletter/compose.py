@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import OrderedDict
+from dataclasses import replace
 
 from newsletter.config import LoadedConfig
 from newsletter.delivery.message import Recipient, expand, make_message_id, sender_domain
@@ -20,7 +21,7 @@ from newsletter.dispatch import TopicSet
 from newsletter.models import Issue, OutgoingEmail, Section, Subscriber
 from newsletter.render import RenderedIssue, Renderer, build_context
 from newsletter.render.assembly import AssembledRenderer, AssemblyError
-from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
+from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderContext
 from newsletter.tokens import TokenSigner
 from newsletter.topics import filter_sections
 
@@ -80,17 +81,16 @@ class IssueComposer:
         sections = self._sections(topics)
         if not sections:
             return None
-        issue = Issue(self.issue.newsletter, self.issue.date, sections)
-        ctx = build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
+        ctx = self.context(topics, sections)
         if self._assembly is None:
-            return self.renderer.render(issue, ctx)
+            return self.renderer.render(ctx.issue, ctx)
         try:
-            assembled = self._assembly.render(issue, ctx)
+            assembled = self._assembly.render(ctx.issue, ctx)
         except AssemblyError:
             assembled = None
         if not self._checked:  # the first set is rendered in full too, as a check
             self._checked = True
-            real = self.renderer.render(issue, ctx)
+            real = self.renderer.render(ctx.issue, ctx)
             if assembled != real:
                 log.warning(
                     "the templates cannot be assembled from pieces: every topic set "
@@ -98,7 +98,14 @@ class IssueComposer:
                 )
                 self._assembly = None
                 return real
-        return assembled if assembled is not None else self.renderer.render(issue, ctx)
+        return assembled if assembled is not None else self.renderer.render(ctx.issue, ctx)
+
+    def context(self, topics: TopicSet, sections: list[Section] | None = None) -> RenderContext:
+        """The render context of one topic set (its sections, unless given)."""
+        if sections is None:
+            sections = filter_sections(self.issue.sections, topics)
+        issue = replace(self.issue, sections=sections)
+        return build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
 
     def _chosen(self, topics: TopicSet) -> tuple[str, ...] | None:
         """The reader's topics in display order, for "why you get this"."""

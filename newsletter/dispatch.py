@@ -15,6 +15,8 @@ batches' links.
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -23,7 +25,7 @@ from typing import Protocol
 
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient
-from newsletter.errors import DeliveryError, ShutdownRequestedError
+from newsletter.errors import DeliveryError, NewsletterError, ShutdownRequestedError, StoreError
 from newsletter.models import (
     DeliveryReason,
     DeliveryResult,
@@ -31,6 +33,7 @@ from newsletter.models import (
     Subscriber,
     SubscriberStatus,
 )
+from newsletter.store.journal import Journal
 from newsletter.store.ledger import Ledger, RowStatus
 
 TopicSet = frozenset[str] | None  # a reader's chosen topics; None: every topic
@@ -40,9 +43,9 @@ ALREADY_SENT = "already sent"
 OTHER_SENDER = "sent by another run of this issue"  # several senders share one issue
 NOTHING_TODAY = "no papers in their topics today"
 IN_DOUBT = (
-    "in doubt: a run was killed while this message was with the provider; not sent again so "
-    "nobody gets two copies. Check the provider's activity log, then rerun with "
-    "--retry-in-doubt to send it"
+    "in doubt: an earlier run lost the provider's answer for this message (or was killed "
+    "while it was with the provider); not sent again so nobody gets two copies. Check the "
+    "provider's activity log, then `newsletter deliveries resolve`"
 )
 BUFFERED_READERS = 200_000  # readers waiting in per-set buffers before the largest go early
 FAILURES_KEPT = 1_000  # failed readers kept by name for the report; all are counted
@@ -78,6 +81,12 @@ class DeliveryTally:
         for result in results:
             self.add(result)
 
+    def merge(self, other: DeliveryTally) -> None:
+        """Add another sending's counts (catching-on groups, weekly groups) to these."""
+        self.counts.update(other.counts)
+        room = FAILURES_KEPT - len(self.failures)
+        self.failures += other.failures[: max(0, room)]
+
     @property
     def total(self) -> int:
         return sum(self.counts.values())
@@ -110,11 +119,13 @@ class Delivery:
     composer: TopicSetSource
     retry_in_doubt: bool = False
     progress: DeliveryProgress | None = None
+    journal: Journal | None = None  # where answers go when the database cannot take them
+    store_error: StoreError | None = None  # set when the database stopped the run
     total: int = 0  # readers expected, for the progress bar only
     tally: DeliveryTally = field(default_factory=DeliveryTally)
     _buffers: dict[TopicSet, list[Subscriber]] = field(default_factory=dict)
     _buffered: int = 0
-    _stopped: DeliveryError | None = None
+    _stopped: NewsletterError | None = None
     _in_flight: dict[Future[list[DeliveryResult]], list[str]] = field(default_factory=dict)
 
     @property
@@ -161,7 +172,7 @@ class Delivery:
                 self.tally.add(_skipped(email, DeliveryReason.OTHER_SENDER, OTHER_SENDER))
             elif status == RowStatus.SENDING and not self.in_doubt_too:
                 in_doubt = DeliveryResult(
-                    email, "failed", detail=IN_DOUBT, reason=DeliveryReason.IN_DOUBT
+                    email, "in_doubt", detail=IN_DOUBT, reason=DeliveryReason.IN_DOUBT
                 )
                 self.tally.add(in_doubt)
             else:
@@ -204,21 +215,41 @@ class Delivery:
             done, _ = wait(self._in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 emails = self._in_flight.pop(future)
-                try:
-                    self.tally.extend(future.result())
-                except DeliveryError as exc:  # nothing can be sent at all (bad key, gone)
-                    self.tally.extend(_not_attempted(e, exc) for e in emails)
-                    self._stopped = self._stopped or exc
+                self._stopped = self._collect(future, emails) or self._stopped
                 at_least -= 1
             self._report()
 
+    def _collect(
+        self, future: Future[list[DeliveryResult]], emails: list[str]
+    ) -> NewsletterError | None:
+        """Count a finished batch's results; answer the error that stops the run, if any."""
+        try:
+            self.tally.extend(future.result())
+        except _UnrecordedError as exc:  # sent, but the database could not say so
+            self.tally.extend(exc.results)
+            journal = self.journal.path if self.journal and exc.kept else None
+            where = f"kept in {journal} for the next run" if journal else "in doubt"
+            self.store_error = StoreError(f"{exc.error}; the batch the provider took is {where}")
+            return self.store_error
+        except StoreError as exc:  # the claim failed: nothing of this batch was sent
+            self.tally.extend(_not_attempted(e, exc) for e in emails)
+            self.store_error = self.store_error or exc
+            return exc
+        except DeliveryError as exc:  # nothing can be sent at all (bad key, server gone)
+            self.tally.extend(_not_attempted(e, exc) for e in emails)
+            return exc
+        return None
+
     def _send_batch(self, batch: _Batch) -> list[DeliveryResult]:
         """On a worker: claim, send, record. A batch claimed is sent right away, so at most
-        one batch per worker is ever claimed and unrecorded."""
+        one batch per worker is ever claimed and unrecorded. Each request gets its own key
+        (kept with the claim), so a batch whose answer is lost can be looked up later."""
         if self._stopped is not None:
             raise self._stopped
         prepared = batch.recipients
-        claimed = self.ledger.claim(list(prepared), in_doubt_too=self.in_doubt_too)
+        key = f"{batch.template.issue_key or 'issue'}.{secrets.token_hex(8)}"
+        template = dataclasses.replace(batch.template, batch_key=key)
+        claimed = self.ledger.claim(list(prepared), in_doubt_too=self.in_doubt_too, batch=key)
         lost = [  # another run claimed these between prepare and now: it sends them
             _skipped(e, DeliveryReason.OTHER_SENDER, OTHER_SENDER)
             for e in prepared
@@ -227,11 +258,15 @@ class Delivery:
         if not claimed:
             return lost
         try:
-            answered = self.backend.send_segment(batch.template, [prepared[e] for e in claimed])
+            answered = self.backend.send_segment(template, [prepared[e] for e in claimed])
         except DeliveryError as exc:
             self.ledger.record([DeliveryResult(e, "failed", detail=str(exc)) for e in claimed])
             raise
-        self.ledger.record(answered)  # right away: this commit closes the in-doubt window
+        try:
+            self.ledger.record(answered)  # right away: this commit closes the in-doubt window
+        except StoreError as exc:
+            kept = self.journal is not None and self.journal.append(self.ledger, answered)
+            raise _UnrecordedError(answered + lost, exc, kept) from None
         return answered + lost
 
     def _report(self) -> None:
@@ -240,7 +275,15 @@ class Delivery:
             self.progress(done, max(done, self.total))
 
 
-def _not_attempted(email: str, error: DeliveryError) -> DeliveryResult:
+class _UnrecordedError(Exception):
+    """A batch the provider answered whose outcome the database would not take."""
+
+    def __init__(self, results: list[DeliveryResult], error: StoreError, kept: bool) -> None:
+        super().__init__(str(error))
+        self.results, self.error, self.kept = results, error, kept
+
+
+def _not_attempted(email: str, error: NewsletterError) -> DeliveryResult:
     shutdown = isinstance(error, ShutdownRequestedError)
     reason = DeliveryReason.SHUTDOWN if shutdown else DeliveryReason.NOT_ATTEMPTED
     return DeliveryResult(email, "failed", detail=f"not sent: {error}", reason=reason)

@@ -6,12 +6,13 @@ One home for the pipeline, the scheduler and the web app.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy.engine import Engine
 
 from newsletter.config import LoadedConfig
-from newsletter.models import Subscriber, SubscriberStatus
+from newsletter.models import WEEKDAYS, Cadence, Rhythm, Subscriber, SubscriberStatus
 from newsletter.store.subscribers import (
     all_subscribers,
     count_subscribers,
@@ -28,6 +29,7 @@ def config_subscribers(loaded: LoadedConfig) -> list[Subscriber]:
             name=s.name,
             topics=frozenset(s.topics) if s.topics else None,
             timezone=s.timezone,
+            cadence=Cadence.parse(s.cadence) if s.cadence else None,
         )
         for s in loaded.model.subscribers
     ]
@@ -55,3 +57,25 @@ def reader_pages(
     if only is None:
         return pages, count_subscribers(engine, SubscriberStatus.ACTIVE)
     return ([r for r in page if r.email in only] for page in pages), len(only)
+
+
+def cadence_counts(readers: Iterable[Subscriber], day: dt.date, default: Cadence) -> dict[str, int]:
+    """Active readers by rhythm on ``day``: ``daily``, ``weekly`` and ``weekly on friday``
+    style keys (for the run report and ``newsletter status``)."""
+    counts = {Rhythm.DAILY.value: 0, Rhythm.WEEKLY.value: 0}
+    for reader in readers:
+        count_cadence(counts, reader, day, default)
+    return counts
+
+
+def count_cadence(
+    counts: dict[str, int], reader: Subscriber, day: dt.date, default: Cadence
+) -> None:
+    """Add one reader to ``cadence_counts``'s tally (readers counted as their pages go by)."""
+    if reader.status is not SubscriberStatus.ACTIVE:
+        return
+    cadence = reader.cadence_on(day, default)
+    counts[cadence.rhythm.value] = counts.get(cadence.rhythm.value, 0) + 1
+    if cadence.weekly:
+        key = f"weekly on {WEEKDAYS[cadence.weekday]}"
+        counts[key] = counts.get(key, 0) + 1

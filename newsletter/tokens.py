@@ -27,6 +27,8 @@ from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from newsletter.errors import TokenError
+
 Purpose = Literal["unsubscribe", "preferences", "confirm"]
 # Confirmation links expire; links in sent issues must work for as long as the issue is kept.
 MAX_AGE: dict[Purpose, int | None] = {
@@ -39,10 +41,6 @@ _MAC_BYTES = 12
 _STAMP_BYTES = 4
 
 SALT = "newsletter-links"  # the previous release's tokens (itsdangerous salt)
-
-
-class TokenError(ValueError):
-    """A token that is forged, tampered, expired or for another purpose."""
 
 
 @dataclass(frozen=True, slots=True)

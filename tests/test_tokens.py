@@ -10,7 +10,8 @@ from unittest import mock
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from newsletter.tokens import SALT, LinkHolder, TokenError, TokenSigner
+from newsletter.errors import TokenError
+from newsletter.tokens import SALT, LinkHolder, TokenSigner
 
 
 def test_token_round_trip_and_purpose_is_bound() -> None:

@@ -8,8 +8,10 @@ A dropped connection is reopened and the message tried once more. A refused reci
 that recipient only; a refused login or sender stops the run with a ``DeliveryError``.
 
 ``batch_size`` is 1: the ledger records every message as soon as the server answers 250,
-so after a crash at most one message is in doubt. A connection dropped after the final
-``.`` but before the server's reply is the one case where the retry can duplicate.
+so after a crash at most one message is in doubt. A connection dropped (or a reply timed
+out) after the final ``.`` of DATA may have left the message with the server: it is never
+sent again but answered ``in_doubt``; a drop earlier in the dialogue is retried once on a new
+connection. ``_TrackedSMTP`` notes when the end of DATA went out, so the line is exact.
 """
 
 from __future__ import annotations
@@ -20,16 +22,46 @@ import ssl
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.dkim_signing import DkimSigner
 from newsletter.delivery.message import Recipient, build_mime, expand
 from newsletter.delivery.wire import WireTemplate
 from newsletter.errors import DeliveryError
-from newsletter.models import DeliveryResult, OutgoingEmail
+from newsletter.models import DeliveryReason, DeliveryResult, OutgoingEmail
 
 Security = Literal["none", "starttls", "tls"]
+END_OF_DATA = b"\r\n.\r\n"
+LOST_REPLY_DETAIL = (
+    "in doubt: {where} lost the connection after the message was handed over ({what}); "
+    "not sent again so nobody gets two copies. Check the server's log, then settle it with "
+    "`newsletter deliveries resolve`"
+)
+
+
+class _TrackedSMTP(smtplib.SMTP):
+    """smtplib.SMTP that remembers whether the end of DATA was sent on this message."""
+
+    data_sent = False
+
+    def send(self, s: Any) -> None:  # smtplib types it as Buffer | str
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(END_OF_DATA):
+            self.data_sent = True
+
+
+class _TrackedSMTPSSL(smtplib.SMTP_SSL, _TrackedSMTP):
+    """Implicit TLS, tracked the same way."""
+
+
+# How the connection is secured, in words for the run report ("none" alone reads as a
+# missing value).
+SECURITY_NAMES: dict[str, str] = {
+    "none": "plain SMTP, not encrypted",
+    "starttls": "STARTTLS",
+    "tls": "TLS from the start",
+}
 
 
 class SmtpBackend(EmailBackend):
@@ -62,7 +94,7 @@ class SmtpBackend(EmailBackend):
 
     @property
     def destination(self) -> str:
-        return f"SMTP {self.host}:{self.port} ({self.security})"
+        return f"SMTP {self.host}:{self.port} ({SECURITY_NAMES[self.security]})"
 
     def open(self) -> None:
         """Dial the first connection now, so a wrong host or login fails before any
@@ -128,10 +160,12 @@ class SmtpBackend(EmailBackend):
         if self.dkim is not None:
             wire = self.dkim.sign(wire)
         options = _mail_options(sender, message.to)
-        for _attempt in (1, 2):
+        for attempt in (1, 2):
             if connection is None:
                 connection = self._connect()  # raises DeliveryError if the server is gone
             try:
+                assert isinstance(connection, _TrackedSMTP)
+                connection.data_sent = False
                 connection.sendmail(sender, [message.to], wire, mail_options=options)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = exc.recipients.get(message.to, (0, b"refused"))
@@ -153,13 +187,27 @@ class SmtpBackend(EmailBackend):
             except OSError as exc:  # reset, timeout, TLS failure: the connection is gone
                 dropped = exc
             else:
-                return DeliveryResult(
-                    message.to, "sent", provider_id=message.message_id
-                ), connection
-            _hang_up(connection)
+                sent = DeliveryResult(message.to, "sent", provider_id=message.message_id)
+                return sent, connection
+            handed_over = isinstance(connection, _TrackedSMTP) and connection.data_sent
+            _hang_up(connection)  # the next message gets a new connection
             connection = None
+            if handed_over:  # after the end of DATA the server may have taken it: never twice
+                return self._in_doubt(message, dropped), None
+            if attempt == 2:
+                break
         detail = f"{self.destination} dropped the connection twice: {dropped}"
         return DeliveryResult(message.to, "failed", detail=detail), None
+
+    def _in_doubt(self, message: _Outgoing, exc: BaseException) -> DeliveryResult:
+        detail = LOST_REPLY_DETAIL.format(where=self.destination, what=f"{type(exc).__name__}")
+        return DeliveryResult(
+            message.to,
+            "in_doubt",
+            provider_id=message.message_id,
+            detail=detail,
+            reason=DeliveryReason.IN_DOUBT,
+        )
 
     def _connect(self) -> smtplib.SMTP:
         connection = None
@@ -190,8 +238,8 @@ class SmtpBackend(EmailBackend):
     def _dial(self) -> smtplib.SMTP:
         context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
         if self.security == "tls":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            return _TrackedSMTPSSL(self.host, self.port, timeout=self.timeout, context=context)
+        connection = _TrackedSMTP(self.host, self.port, timeout=self.timeout)
         if self.security == "starttls":
             connection.starttls(context=context)
             connection.ehlo()

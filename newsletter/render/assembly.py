@@ -23,8 +23,9 @@ import html
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from newsletter.errors import BudgetError
 from newsletter.models import Issue, Section, Topic
-from newsletter.render.budget import STEPS, BudgetError, Step, budgeted_size, fold
+from newsletter.render.budget import STEPS, Step, budgeted_size, fold
 from newsletter.render.context import RenderContext, build_context
 from newsletter.render.html import to_ascii
 from newsletter.render.text import render_text

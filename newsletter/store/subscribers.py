@@ -12,18 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Table, bindparam, delete, func, insert, select, true, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from newsletter.errors import NewsletterError
-from newsletter.models import Subscriber, SubscriberStatus
+from newsletter.errors import InvalidEmailError
+from newsletter.models import Cadence, Subscriber, SubscriberStatus
 from newsletter.store.db import SubscriberRow, in_chunks, utcnow
-
-
-class InvalidEmailError(NewsletterError):
-    """An address that is not a valid email address; the message says why."""
+from newsletter.store.failures import translated
 
 
 def normalize_email(address: str) -> str:
@@ -33,7 +30,8 @@ def normalize_email(address: str) -> str:
         raise InvalidEmailError(f"{address!r} is not a valid email address: {exc}") from exc
 
 
-def _to_model(row: SubscriberRow) -> Subscriber:
+def _to_model(row: Any) -> Subscriber:
+    """A reader from an ORM row or a Core row of the same columns."""
     return Subscriber(
         email=row.email,
         name=row.name,
@@ -41,6 +39,9 @@ def _to_model(row: SubscriberRow) -> Subscriber:
         status=SubscriberStatus(row.status),
         timezone=row.timezone,
         id=row.id,
+        cadence=Cadence.parse(row.cadence) if row.cadence else None,
+        cadence_since=row.cadence_since,
+        cadence_before=Cadence.parse(row.cadence_before) if row.cadence_before else None,
     )
 
 
@@ -52,6 +53,32 @@ def email_of(engine: Engine, reader_id: int) -> str | None:
         return email
 
 
+def set_cadence(
+    engine: Engine, email: str, cadence: Cadence, today: dt.date, default: Cadence
+) -> bool:
+    """A reader's new rhythm, with neither a gap nor a repeat: from weekly to daily it holds
+    from the day after this week's weekly issue (the reader still gets that week); any other
+    change holds at once (a weekly issue leaves out the days the reader already had)."""
+    with Session(engine) as session:
+        row = session.scalar(
+            select(SubscriberRow).where(SubscriberRow.email == normalize_email(email))
+        )
+        if row is None:
+            return False
+        now = _to_model(row).cadence_on(today, default)
+        if now.weekly and not cadence.weekly:
+            ahead = (now.weekday - today.weekday()) % 7
+            row.cadence_before = str(now)
+            row.cadence_since = today + dt.timedelta(days=ahead + 1)
+        else:
+            row.cadence_before, row.cadence_since = None, None
+        row.cadence = str(cadence)
+        row.updated_at = utcnow()
+        session.commit()
+        return True
+
+
+@translated("look up the reader")
 def get_subscriber(engine: Engine, email: str) -> Subscriber | None:
     with Session(engine) as session:
         row = session.scalar(
@@ -60,6 +87,7 @@ def get_subscriber(engine: Engine, email: str) -> Subscriber | None:
         return _to_model(row) if row else None
 
 
+@translated("list the readers")
 def list_subscribers(
     engine: Engine, statuses: Sequence[SubscriberStatus] | None = None
 ) -> list[Subscriber]:
@@ -70,10 +98,12 @@ def list_subscribers(
         return [_to_model(row) for row in session.scalars(query)]
 
 
+@translated("read the active readers")
 def active_subscribers(engine: Engine) -> list[Subscriber]:
     return list_subscribers(engine, [SubscriberStatus.ACTIVE])
 
 
+@translated("save the reader")
 def upsert_subscriber(
     engine: Engine,
     email: str,
@@ -106,6 +136,7 @@ def upsert_subscriber(
         return _to_model(row)
 
 
+@translated("change the reader's status")
 def set_status(engine: Engine, email: str, status: SubscriberStatus) -> bool:
     """Change a reader's status; False when the address is unknown."""
     with Session(engine) as session:
@@ -120,6 +151,7 @@ def set_status(engine: Engine, email: str, status: SubscriberStatus) -> bool:
         return True
 
 
+@translated("remove the reader")
 def remove_subscriber(engine: Engine, email: str) -> bool:
     with Session(engine) as session:
         row = session.scalar(
@@ -141,6 +173,7 @@ class SubscriberInput:
     name: str | None = None
     topics: tuple[str, ...] | None = None
     timezone: str | None = None
+    cadence: Cadence | None = None
 
 
 def _insert_new(engine: Engine, table: Table) -> Any:
@@ -153,6 +186,7 @@ def _insert_new(engine: Engine, table: Table) -> Any:
     return insert(table)
 
 
+@translated("save the readers")
 def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str) -> tuple[int, int]:
     """Add or update many readers in a few statements; never changes anyone's status (an
     unsubscribed reader stays unsubscribed). Answers (added, updated)."""
@@ -182,6 +216,7 @@ def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str)
     return len(new), len(changed)
 
 
+@translated("save the readers listed in the config")
 def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> None:
     """Make the store agree with the YAML list: add or update every listed reader (name,
     topics; never status; not at all once the reader chose on the web), and delete active
@@ -193,6 +228,7 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
             name=r.name,
             topics=tuple(sorted(r.topics)) if r.topics else (),
             timezone=r.timezone,
+            cadence=r.cadence,
         )
         for r in readers
     ]
@@ -226,19 +262,16 @@ def subscriber_pages(engine: Engine, page_size: int | None = None) -> Iterator[l
     row id (``WHERE id > last``), so page N costs what page 1 costs and a list of any size
     is never held in memory at once. Each page is its own short query (no open cursor
     across a run that takes minutes)."""
-    table = _subscribers_table()
-    columns = (table.c.id, table.c.email, table.c.name, table.c.topics, table.c.status)
+    c = _subscribers_table().c
+    columns = (
+        c.id, c.email, c.name, c.topics, c.status, c.timezone, c.cadence, c.cadence_since,
+        c.cadence_before,
+    )  # fmt: skip
     page_size = page_size or PAGE_SIZE
     last = 0
     while True:
-        query = (
-            select(*columns, table.c.timezone)
-            .where(table.c.id > last)
-            .order_by(table.c.id)
-            .limit(page_size)
-        )
-        with engine.connect() as connection:
-            page = [_row_to_model(row) for row in connection.execute(query)]
+        query = select(*columns).where(c.id > last).order_by(c.id).limit(page_size)
+        page = _page(engine, query)
         if not page:
             return
         yield page
@@ -247,27 +280,24 @@ def subscriber_pages(engine: Engine, page_size: int | None = None) -> Iterator[l
             return
 
 
+@translated("read the readers")
+def _page(engine: Engine, query: Select[Any]) -> list[Subscriber]:
+    with engine.connect() as connection:
+        return [_to_model(row) for row in connection.execute(query)]
+
+
+@translated("read the readers")
 def all_subscribers(engine: Engine) -> list[Subscriber]:
     """Every reader, any status, oldest first (small lists: the CLI, the web app)."""
     return [reader for page in subscriber_pages(engine) for reader in page]
 
 
+@translated("count the readers")
 def count_subscribers(engine: Engine, status: SubscriberStatus) -> int:
     table = _subscribers_table()
     query = select(func.count()).select_from(table).where(table.c.status == status.value)
     with engine.connect() as connection:
         return int(connection.scalar(query) or 0)
-
-
-def _row_to_model(row: Any) -> Subscriber:
-    return Subscriber(
-        email=row.email,
-        name=row.name,
-        topics=frozenset(row.topics) if row.topics else None,
-        status=SubscriberStatus(row.status),
-        timezone=row.timezone,
-        id=row.id,
-    )
 
 
 def _subscribers_table() -> Table:
@@ -282,6 +312,7 @@ def _insert_params(entry: SubscriberInput, origin: str, now: dt.datetime) -> dic
         "name": entry.name,
         "topics": list(entry.topics) if entry.topics else None,
         "timezone": entry.timezone,
+        "cadence": str(entry.cadence) if entry.cadence else None,
         "status": SubscriberStatus.ACTIVE.value,
         "origin": origin,
         "created_at": now,
@@ -297,6 +328,8 @@ def _update_params(entry: SubscriberInput, row_id: int, now: dt.datetime) -> dic
         params["v_topics"] = list(entry.topics) or None
     if entry.timezone is not None:
         params["v_timezone"] = entry.timezone
+    if entry.cadence is not None:
+        params["v_cadence"] = str(entry.cadence)
     return params
 
 

@@ -156,7 +156,7 @@ def filter_sections(sections: Sequence[Section], wanted: frozenset[str] | None) 
     """The sections one reader chose (``None`` means all)."""
     if wanted is None:
         return list(sections)
-    return [s for s in sections if s.topic.name in wanted]
+    return [s for s in sections if s.topic.name in wanted or s.for_everyone]
 
 
 def rank(matches: Sequence[Match], sort: TopicSort) -> list[Match]:
@@ -165,12 +165,33 @@ def rank(matches: Sequence[Match], sort: TopicSort) -> list[Match]:
 
 
 def _section(rule: CompiledTopic, matches: list[Match]) -> Section:
-    papers = [m.paper for m in rank(matches, rule.sort)]
+    ranked = rank(matches, rule.sort)
+    papers = [m.paper for m in ranked]
+    reasons = {m.paper.id: reason_terms(m.hits) for m in ranked}
     limit = rule.max_papers
     if limit is not None and len(papers) > limit:
         # Never dropped silently: the section says how many more there were.
-        return Section(topic=rule.topic, papers=papers[:limit], hidden=len(papers) - limit)
-    return Section(topic=rule.topic, papers=papers)
+        hidden = len(papers) - limit
+        return Section(rule.topic, papers[:limit], hidden=hidden, reasons=reasons)
+    return Section(topic=rule.topic, papers=papers, reasons=reasons)
+
+
+def reason_terms(hits: Sequence[Hit]) -> tuple[str, ...]:
+    """What placed a paper under a topic, in rule order, each term once: the configured
+    entry, except a regex (its source reads as noise: the text it found is shown) and an
+    upvote floor ("≥ 50 upvotes")."""
+    labels: dict[str, None] = {}
+    for hit in hits:
+        labels.setdefault(reason_label(hit), None)
+    return tuple(labels)
+
+
+def reason_label(hit: Hit) -> str:
+    if hit.field == "upvotes":
+        return f"{hit.term.replace('>=', '≥')} upvotes"
+    if hit.rule.rsplit(".", 1)[-1].startswith("regex"):
+        return hit.text
+    return hit.term
 
 
 def _upvotes(paper: Paper) -> int:

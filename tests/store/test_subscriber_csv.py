@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from newsletter.models import Subscriber, SubscriberStatus
-from newsletter.store.subscriber_csv import CsvFormatError, export_csv, import_csv
+from newsletter.errors import CsvFormatError
+from newsletter.models import Cadence, Rhythm, Subscriber, SubscriberStatus
+from newsletter.store.subscriber_csv import export_csv, import_csv
 from newsletter.store.subscribers import (
     all_subscribers,
     get_subscriber,
@@ -64,7 +65,7 @@ def test_export_then_import_round_trips(any_engine: Engine, tmp_path) -> None:
     stream = io.StringIO()
     assert export_csv(any_engine, stream) == 2
     lines = stream.getvalue().splitlines()
-    assert lines[0] == "email,name,topics,status,created_at"
+    assert lines[0] == "email,name,topics,cadence,status,created_at"
     assert lines[1].startswith('ada@example.org,"Ada, Countess",Agents and tool use;Efficiency')
     path = write(tmp_path, stream.getvalue())
     report = import_csv(any_engine, path, TOPICS)
@@ -106,15 +107,17 @@ def test_import_and_export_go_in_chunks_and_lose_no_row(
     any_engine: Engine, tmp_path, monkeypatch
 ) -> None:
     """Rows are stored every CHUNK_ROWS (here 4), line numbers stay right across chunks, an
-    address repeated in a later chunk updates the first, and export streams them back."""
+    address repeated in a later chunk is reported with the line it is on, and export streams
+    them back."""
     monkeypatch.setattr("newsletter.store.subscriber_csv.CHUNK_ROWS", 4)
     rows = [f"r{i:02d}@example.org,R {i}," for i in range(11)]
     rows[6] = "broken,Nobody,"  # line 8 of the file
     rows.append("r01@example.org,R one again,")
     report = import_csv(any_engine, write(tmp_path, "email,name,topics\n" + "\n".join(rows)), None)
-    assert (report.added, report.updated, report.problem_count) == (10, 1, 1)
+    assert (report.added, report.updated, report.problem_count) == (10, 0, 2)
     assert report.problems[0].startswith(f"{tmp_path / 'readers.csv'}:8:")
-    assert get_subscriber(any_engine, "r01@example.org").name == "R one again"  # type: ignore[union-attr]
+    assert "r01@example.org is already on line 3" in report.problems[1]
+    assert get_subscriber(any_engine, "r01@example.org").name == "R 1"  # type: ignore[union-attr]
     out = io.StringIO()
     assert export_csv(any_engine, out) == 10
     assert out.getvalue().splitlines()[1].startswith("r00@example.org,R 0,")
@@ -129,3 +132,26 @@ def test_reader_pages_are_keyset_pages_covering_everyone_once(any_engine: Engine
     assert [len(p) for p in pages] == [3, 3, 3, 1]
     ids = [r.id for page in pages for r in page]
     assert ids == sorted(ids) and len(set(ids)) == 10
+
+
+def test_cadence_column_imports_exports_and_rejects_a_bad_weekday(
+    any_engine: Engine, tmp_path
+) -> None:
+    text = (
+        "email,cadence\n"
+        "ada@example.org,weekly:fri\n"
+        "grace@example.org,daily\n"
+        "alan@example.org,\n"
+        "bad@example.org,weekly:someday\n"
+    )
+    report = import_csv(any_engine, write(tmp_path, text), TOPICS)
+    assert report.added == 3
+    (problem,) = report.problems
+    assert ":5: cadence 'weekly:someday': use daily, weekly or weekly:<weekday>" in problem
+    cadences = {s.email: s.cadence for s in all_subscribers(any_engine)}
+    assert cadences["ada@example.org"] == Cadence(Rhythm.WEEKLY, 4)
+    assert cadences["grace@example.org"] == Cadence()
+    assert cadences["alan@example.org"] is None  # the operator's default
+    stream = io.StringIO()
+    export_csv(any_engine, stream)
+    assert "ada@example.org,,,weekly:friday,active," in stream.getvalue()
