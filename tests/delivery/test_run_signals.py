@@ -116,6 +116,7 @@ def test_with_requests_in_flight_together_a_signal_lets_each_finish_and_none_is_
 
     sendgrid_server.after_accept = None
     rerun = start_run(slow_config, subprocess_env)
-    assert rerun.wait(timeout=60) == 0
+    out, err = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, out + err
     delivered = Counter(sendgrid_server.delivered())
     assert len(delivered) == 453 and set(delivered.values()) == {1}
