@@ -49,6 +49,7 @@ class IssueComposer:
         self._cache: OrderedDict[TopicSet, RenderedIssue | None] = OrderedDict()
         self._messages: OrderedDict[TopicSet, OutgoingEmail] = OrderedDict()
         self._rendered: set[TopicSet] = set()
+        self._has_papers: dict[TopicSet, bool] = {}
 
     @property
     def rendered_segments(self) -> int:
@@ -57,7 +58,9 @@ class IssueComposer:
     def has_papers(self, topics: TopicSet) -> bool:
         """Whether a reader of these topics gets anything today (a quiet day's notice goes
         to everyone)."""
-        return bool(self._sections(topics))
+        if topics not in self._has_papers:  # asked once per reader: answered once per set
+            self._has_papers[topics] = bool(self._sections(topics))
+        return self._has_papers[topics]
 
     def _sections(self, topics: TopicSet) -> list[Section]:
         # A quiet day's notice goes to every reader, whatever topics they chose.

@@ -53,6 +53,8 @@ def expand(template: OutgoingEmail, recipient: Recipient) -> OutgoingEmail:
 
 def header_safe(value: str) -> str:
     """Paper text reaches headers only through here: no CR/LF, no header injection."""
+    if value.isprintable() and "  " not in value and value == value.strip():
+        return value  # nothing to change (the common case: a link, a plain name)
     return " ".join(_CRLF.sub(" ", value).split())
 
 

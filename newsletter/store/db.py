@@ -185,6 +185,9 @@ def _sqlite_pragmas(lock_wait_ms: int) -> Callable[[Any, Any], None]:
         cursor.execute(f"PRAGMA busy_timeout={lock_wait_ms}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # 64 MB of page cache (the default is 2 MB): a million-reader ledger is read and
+        # rewritten in batches, and every page that must be read again costs a system call.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     return on_connect
