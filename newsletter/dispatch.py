@@ -55,6 +55,7 @@ class Delivery:
     retry_in_doubt: bool = False
     progress: DeliveryProgress | None = None
     journal: Journal | None = None  # where answers go when the database cannot take them
+    catching_on: int | None = None  # the "Catching on" section these copies carry (row id)
     store_error: StoreError | None = None  # set when the database stopped the run
 
     def run(self, subscribers: Sequence[Subscriber]) -> list[DeliveryResult]:
@@ -142,7 +143,9 @@ class Delivery:
     ) -> list[DeliveryResult]:
         key = f"{template.issue_key or 'issue'}.{secrets.token_hex(8)}"
         template = dataclasses.replace(template, batch_key=key)
-        claimed = self.ledger.claim(list(prepared), in_doubt_too=in_doubt_too, batch=key)
+        claimed = self.ledger.claim(
+            list(prepared), in_doubt_too=in_doubt_too, batch=key, catching_on=self.catching_on
+        )
         lost = [  # another run claimed these between prepare and now: it sends them
             _skipped(e, DeliveryReason.ALREADY_SENT, ALREADY_SENT)
             for e in prepared
