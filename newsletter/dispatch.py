@@ -123,6 +123,7 @@ class Delivery:
     retry_in_doubt: bool = False
     progress: DeliveryProgress | None = None
     journal: Journal | None = None  # where answers go when the database cannot take them
+    catching_on: int | None = None  # the "Catching on" section these copies carry (row id)
     store_error: StoreError | None = None  # set when the database stopped the run
     total: int = 0  # readers expected, for the progress bar only
     tally: DeliveryTally = field(default_factory=DeliveryTally)
@@ -255,7 +256,9 @@ class Delivery:
         prepared = batch.recipients
         key = f"{batch.template.issue_key or 'issue'}.{secrets.token_hex(8)}"
         template = dataclasses.replace(batch.template, batch_key=key)
-        claimed = self.ledger.claim(list(prepared), in_doubt_too=self.in_doubt_too, batch=key)
+        claimed = self.ledger.claim(
+            list(prepared), in_doubt_too=self.in_doubt_too, batch=key, catching_on=self.catching_on
+        )
         mine = set(claimed)
         lost = [  # another run claimed these between prepare and now: it sends them
             _skipped(e, DeliveryReason.OTHER_SENDER, OTHER_SENDER)

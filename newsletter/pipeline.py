@@ -42,6 +42,7 @@ from newsletter.store.journal import JOURNAL_NAME, Journal
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
 from newsletter.store.privacy import purge_unconfirmed
+from newsletter.store.received import save_catching_on
 from newsletter.store.runs import RunCounts, RunStatus, begin_run, finish_run
 from newsletter.store.settings import signing_secret
 from newsletter.tokens import TokenSigner
@@ -234,6 +235,7 @@ class SendOptions:
     retry_in_doubt: bool = False
     progress: DeliveryProgress | None = None
     only: frozenset[str] | None = None
+    catching_on: int | None = None  # the "Catching on" section these readers' copies carry
 
 
 def _run(
@@ -285,7 +287,11 @@ def _deliver_catching_on(
     first = True
     for section, emails in groups.values():
         part = RunReport(report.day, report.newsletter, report.collection, [], report.destination)
-        own = replace(sending, only=frozenset(emails), resend=sending.resend and first)
+        # Kept before anyone is claimed; each claimed reader's ledger row points at it.
+        kept = save_catching_on(ledger.engine, ledger.issue_id, section.papers) if section else None
+        own = replace(
+            sending, only=frozenset(emails), resend=sending.resend and first, catching_on=kept
+        )
         sections = [*issue.sections, section] if section else issue.sections
         _deliver(loaded, ledger, replace(issue, sections=sections), backend, part, own)
         merge_report(report, part)
@@ -328,7 +334,13 @@ def _deliver(
     journal = Journal(loaded.resolve_output(JOURNAL_NAME))
     journal.apply(engine)  # answers an earlier run could not record, before anything is sent
     delivery = Delivery(
-        backend, ledger, composer, sending.retry_in_doubt, sending.progress, journal
+        backend,
+        ledger,
+        composer,
+        sending.retry_in_doubt,
+        sending.progress,
+        journal,
+        catching_on=sending.catching_on,
     )
     delivery.total = expected
     due = _due_on(pages, issue, loaded.model.newsletter.default_cadence, report.cadences)

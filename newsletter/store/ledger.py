@@ -229,21 +229,33 @@ class Ledger:
 
     @translated("claim readers in the delivery ledger")
     def claim(
-        self, emails: Sequence[str], *, in_doubt_too: bool = False, batch: str | None = None
+        self,
+        emails: Sequence[str],
+        *,
+        in_doubt_too: bool = False,
+        batch: str | None = None,
+        catching_on: int | None = None,
     ) -> list[str]:
         """``_claim`` waiting for a busy database like ``record`` (nothing is sent yet).
         ``batch`` names the request about to be made (kept as ``batch:<key>`` until the
-        answer replaces it), so a batch a killed run leaves in doubt can be looked up."""
+        answer replaces it), so a batch a killed run leaves in doubt can be looked up.
+        ``catching_on`` is the "Catching on" section these copies carry
+        (``store.received``): written by the same UPDATE, so it is there before the
+        provider can have the message."""
         provider_id = f"batch:{batch}" if batch else None
         return retrying(
-            lambda: self._claim(emails, in_doubt_too, provider_id),
+            lambda: self._claim(emails, in_doubt_too, provider_id, catching_on),
             "claim readers before sending",
             self.retry_seconds,
             self.sleep,
         )
 
     def _claim(
-        self, emails: Sequence[str], in_doubt_too: bool, provider_id: str | None
+        self,
+        emails: Sequence[str],
+        in_doubt_too: bool,
+        provider_id: str | None,
+        catching_on: int | None,
     ) -> list[str]:
         """Take the rows this run may send now; answer their emails (a subset of ``emails``).
 
@@ -274,6 +286,7 @@ class Ledger:
                         provider_id=provider_id,
                         claim=stamp,
                         attempts=_table.c.attempts + 1,
+                        catching_on_id=catching_on,
                         updated_at=utcnow(),
                     )
                 )
