@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
@@ -27,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from newsletter.errors import StoreError, StoreFailure
 from newsletter.store.failures import store_error
@@ -285,6 +286,22 @@ class WebhookEventRow(Base):
 
 CHUNK = 500  # bound parameters per statement (SQLite's limit is 999 on old builds)
 _Item = TypeVar("_Item")
+
+
+def id_of_row(engine: Engine, query: Select[int], row: Base) -> int:
+    """The id ``query`` finds, after adding ``row`` if it finds none; safe when two processes
+    race (the unique constraint decides, the loser reads the winner's row)."""
+    with Session(engine) as session:
+        found = session.scalar(query)
+        if found is None:
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+            found = session.scalar(query)
+        assert found is not None
+        return found
 
 
 def in_chunks(items: Sequence[_Item], size: int = CHUNK) -> Iterator[Sequence[_Item]]:

@@ -10,11 +10,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsletter.models import ArchivedPaper, ArchivedSection
-from newsletter.store.db import ArchivedSectionRow, IssueRow
+from newsletter.store.db import ArchivedSectionRow, IssueRow, id_of_row
 from newsletter.store.failures import translated
 
 
@@ -28,18 +27,7 @@ def get_or_create_issue(engine: Engine, newsletter: str, date: dt.date) -> int:
     """The id of the issue's row, created if missing; safe when two processes race
     (the unique constraint decides, the loser reads the winner's row)."""
     query = select(IssueRow.id).where(IssueRow.newsletter == newsletter, IssueRow.date == date)
-    with Session(engine) as session:
-        found = session.scalar(query)
-        if found is not None:
-            return found
-        session.add(IssueRow(newsletter=newsletter, date=date))
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-        found = session.scalar(query)
-        assert found is not None
-        return found
+    return id_of_row(engine, query, IssueRow(newsletter=newsletter, date=date))
 
 
 @translated("save the issue to the archive")

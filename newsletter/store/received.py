@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsletter.models import ArchivedPaper, Paper, Subscriber
@@ -29,6 +28,7 @@ from newsletter.store.db import (
     CatchingOnSectionRow,
     DeliveryRow,
     IssueRow,
+    id_of_row,
     in_chunks,
 )
 from newsletter.store.failures import translated
@@ -48,17 +48,8 @@ def save_catching_on(engine: Engine, issue_id: int, papers: Sequence[Paper]) -> 
     query = select(CatchingOnSectionRow.id).where(
         CatchingOnSectionRow.issue_id == issue_id, CatchingOnSectionRow.digest == digest
     )
-    with Session(engine) as session:
-        found = session.scalar(query)
-        if found is None:
-            session.add(CatchingOnSectionRow(issue_id=issue_id, digest=digest, papers=stored))
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-            found = session.scalar(query)
-        assert found is not None
-        return found
+    row = CatchingOnSectionRow(issue_id=issue_id, digest=digest, papers=stored)
+    return id_of_row(engine, query, row)
 
 
 def _stored(paper: Paper) -> dict[str, Any]:

@@ -35,6 +35,20 @@ def start_run(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+def nothing_in_doubt_and_a_rerun_sends_the_rest_once(
+    config: Path, sendgrid_server, env: dict[str, str]
+) -> None:
+    engine = open_database(load_config(config).model.database.url)
+    assert in_doubt(engine, "Daily Papers") == []
+    engine.dispose()
+    sendgrid_server.after_accept = None
+    rerun = start_run(config, env)
+    out, err = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, out + err
+    delivered = Counter(sendgrid_server.delivered())
+    assert len(delivered) == 453 and set(delivered.values()) == {1}
+
+
 @pytest.fixture
 def slow_config(workdir: Path, sendgrid_server, monkeypatch) -> Path:
     monkeypatch.setenv("TEST_SENDGRID_KEY", API_KEY)
@@ -61,16 +75,7 @@ def test_a_signal_finishes_the_batch_in_flight_and_leaves_nothing_in_doubt(
     # Requests 1 and 2 (the first two topic sets to fill a batch of 100); nothing after.
     assert "Recipients: 200 sent, 150 skipped, 0 failed, 253 left for the next run" in out
     assert len(sendgrid_server.delivered()) == 200
-    engine = open_database(load_config(slow_config).model.database.url)
-    assert in_doubt(engine, "Daily Papers") == []
-    engine.dispose()
-
-    sendgrid_server.after_accept = None
-    rerun = start_run(slow_config, subprocess_env)
-    out, err = rerun.communicate(timeout=60)
-    assert rerun.returncode == 0, out + err
-    delivered = Counter(sendgrid_server.delivered())
-    assert len(delivered) == 453 and set(delivered.values()) == {1}
+    nothing_in_doubt_and_a_rerun_sends_the_rest_once(slow_config, sendgrid_server, subprocess_env)
 
 
 def test_a_second_signal_stops_at_once(slow_config: Path, sendgrid_server, subprocess_env) -> None:
@@ -110,13 +115,4 @@ def test_with_requests_in_flight_together_a_signal_lets_each_finish_and_none_is_
     assert found, out
     sent, left = (int(n.replace(",", "")) for n in found.groups())
     assert sent == len(sendgrid_server.delivered()) and sent + left == 453 and left > 0
-    engine = open_database(load_config(slow_config).model.database.url)
-    assert in_doubt(engine, "Daily Papers") == []
-    engine.dispose()
-
-    sendgrid_server.after_accept = None
-    rerun = start_run(slow_config, subprocess_env)
-    out, err = rerun.communicate(timeout=60)
-    assert rerun.returncode == 0, out + err
-    delivered = Counter(sendgrid_server.delivered())
-    assert len(delivered) == 453 and set(delivered.values()) == {1}
+    nothing_in_doubt_and_a_rerun_sends_the_rest_once(slow_config, sendgrid_server, subprocess_env)
