@@ -20,6 +20,7 @@ from newsletter.delivery import EmailBackend, get_backend
 from newsletter.delivery.message import Recipient, expand, make_message_id, sender_domain
 from newsletter.errors import NewsletterError
 from newsletter.models import DeliveryResult, Issue, OutgoingEmail, Section, Subscriber, Topic
+from newsletter.profiles import build_profiles
 from newsletter.render import RenderedIssue, Renderer, build_context
 from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
 from newsletter.sending import ALREADY_SENT, SHUTTING_DOWN, Delivery, Progress
@@ -157,7 +158,8 @@ def collect_and_group(
             collection.papers, collection.seen = filter_unsent(
                 db, config.newsletter.name, collection.papers, day, window
             )
-    sections = group_by_topic(collection.papers, config.topics, config.grouping)
+    profiles = build_profiles(loaded, refresh=options.refresh)
+    sections = group_by_topic(collection.papers, config.topics, config.grouping, profiles)
     return collection, Issue(newsletter=config.newsletter.name, date=day, sections=sections)
 
 

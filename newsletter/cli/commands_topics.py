@@ -18,6 +18,7 @@ from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
+from newsletter.profiles import build_profiles
 from newsletter.sources import build_sources
 from newsletter.sources.collect import collect_papers
 from newsletter.topics import Explanation, explain, to_json
@@ -53,7 +54,8 @@ def explain_command(
     for failed in collection.failed:
         click.echo(f"warning: source {failed.source} failed: {failed.error}", err=True)
     config = loaded.model
-    explanation = explain(collection.papers, config.topics, config.grouping)
+    profiles = build_profiles(loaded)
+    explanation = explain(collection.papers, config.topics, config.grouping, profiles)
     placement = _one_paper(explanation, paper_id, when) if paper_id else None
     if as_json:
         click.echo(json.dumps(_json(explanation, when, placement), ensure_ascii=False, indent=2))
@@ -170,6 +172,8 @@ def show_paper(placement: Placement, explanation: Explanation, echo: Echo) -> No
         echo(f"{'+' if match else '-'} {count.name}")
         if match is None:
             echo("    no rule matched")
+            for nearest in explanation.similarity.get((count.name, paper.id), []):
+                echo(f"    {nearest}")  # how far from the profile: tune the threshold
         else:
             _echo_match(match, echo, indent="    ")
 

@@ -59,6 +59,20 @@ class LoadedConfig:
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.input_dir / path
 
+    def problem(self, loc: Loc, message: str, written_at: Loc | None = None) -> ConfigProblem:
+        """A problem found after loading (a missing library file, an unknown arXiv id),
+        located in the file like the ones validation finds. ``written_at``: where the value
+        sits when a short form was used (``similar_to: [ids]`` for ``similar_to.papers``)."""
+        if self.bundled:
+            return ConfigProblem(format_path(loc), message, str(self.path))
+        try:
+            _, marks = _load_yaml(_read(self.path), str(self.path))
+        except ConfigError:
+            marks = {}
+        if written_at is not None and loc not in marks and written_at in marks:
+            marks = {**marks, loc: marks[written_at]}
+        return _located(loc, message, marks, str(self.path), at_value=True)
+
     @staticmethod
     def resolve_output(value: str) -> Path:
         path = Path(value).expanduser()
@@ -126,10 +140,25 @@ def _in_file_order(problems: list[ConfigProblem]) -> list[ConfigProblem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
+class ConfigLoader(yaml.SafeLoader):
+    """YAML as usual, except that a new-style arXiv id stays text: plain YAML reads
+    ``2510.10000`` as the number 2510.1, and the id could not be told back."""
+
+
+ARXIV_ID_SCALAR = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
+ConfigLoader.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _digit in "0123456789":
+    ConfigLoader.yaml_implicit_resolvers.setdefault(_digit, []).insert(
+        0, ("tag:yaml.org,2002:str", ARXIV_ID_SCALAR)
+    )
+
+
 def _load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=ConfigLoader)
+        data = yaml.load(text, Loader=ConfigLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -295,7 +324,7 @@ def _pick(annotation: Any, value: Any) -> Any:
         for option in options:
             if _matches_tag(option, value):
                 return option
-        return options[0] if len(options) == 1 else None
+        return _pick(options[0], value) if len(options) == 1 else None
     return annotation
 
 
