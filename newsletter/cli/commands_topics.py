@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from newsletter import pipeline
+from newsletter.cli.commands_suggest import suggest_command
 from newsletter.cli.options import as_date, config_option, date_option
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
@@ -199,6 +200,9 @@ def show_table(explanation: Explanation, when: dt.date, console: Console) -> Non
         table.add_row(paper.id, paper.title, topic, score, why, style=None if match else "yellow")
     console.print(table)
     show_counts(explanation, lambda line: console.print(line, markup=False))
+
+
+topics.add_command(suggest_command)
 
 
 def register(group: click.Group) -> None:

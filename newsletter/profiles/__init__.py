@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from newsletter.config import LoadedConfig
 from newsletter.config.models import MatchConfig, SimilarToConfig, TopicConfig
-from newsletter.errors import ConfigError, ConfigProblem, SourceError
+from newsletter.errors import ConfigError, ConfigProblem, NewsletterError, SourceError
+from newsletter.models import Paper
 from newsletter.profiles.library import LibraryError, read_library
 from newsletter.profiles.resolve import ArxivLookup
 from newsletter.profiles.similarity import Profile, ProfilePaper, Similarity
@@ -31,6 +32,7 @@ __all__ = [
     "Profiles",
     "Similarity",
     "build_profiles",
+    "resolve_examples",
     "similar_to_blocks",
 ]
 
@@ -74,6 +76,36 @@ def build_profiles(
     finally:
         if own:
             lookup.client.close()
+
+
+def resolve_examples(
+    loaded: LoadedConfig,
+    ids: Sequence[str],
+    known: Mapping[str, Paper],
+    lookup: ArxivLookup | None = None,
+) -> list[ProfilePaper]:
+    """The example papers of ``topics suggest``: from recorded days when listed there, else
+    looked up (cached). An id arXiv does not know is a ``NewsletterError`` naming it."""
+    wanted = [strip_version(i) for i in ids]
+    missing = [i for i in wanted if i not in known]
+    found: dict[str, ProfilePaper] = {}
+    if missing:
+        own = lookup is None
+        lookup = lookup or _default_lookup(loaded, refresh=False)
+        try:
+            found = lookup.resolve(missing)
+        finally:
+            if own:
+                lookup.client.close()
+        unknown = [i for i in missing if i not in found]
+        if unknown:
+            raise NewsletterError(
+                f"arXiv does not know {', '.join(unknown)} (asked {lookup.url}); check the ids"
+            )
+    return [
+        found[i] if i in found else ProfilePaper(i, known[i].title, known[i].abstract)
+        for i in dict.fromkeys(wanted)
+    ]
 
 
 def _default_lookup(loaded: LoadedConfig, refresh: bool) -> ArxivLookup:
