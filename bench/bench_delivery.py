@@ -30,10 +30,11 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from newsletter.compose import IssueComposer  # noqa: E402
 from newsletter.config import load_config  # noqa: E402
 from newsletter.delivery.sendgrid import SendGridBackend  # noqa: E402
 from newsletter.delivery.smtp import SmtpBackend  # noqa: E402
-from newsletter.pipeline import IssueComposer, collect_and_group  # noqa: E402
+from newsletter.pipeline import collect_and_group  # noqa: E402
 from newsletter.store import open_database  # noqa: E402
 from newsletter.store.subscriber_csv import import_csv  # noqa: E402
 from newsletter.tokens import TokenSigner  # noqa: E402

@@ -2,11 +2,13 @@
 
     NewsletterError                  anything the user can act on (exit 1)
      +-- ConfigError                 the YAML is wrong: file, line, key path, what is allowed
+     +-- NoPapersError               every source failed: nothing was built or sent
      +-- SourceError                 a source could not give papers (host, what to do)
      |    +-- SourceFetchError       network, HTTP status, timeout
      |    +-- SourceDataError        the body was not what the source format promises
      +-- TemplateError               a template is missing or does not compile
      +-- DeliveryError               a backend refused or failed to send
+     |    +-- ShutdownRequestedError the scheduler is stopping; the rest waits for next run
      +-- StoreError                  the database could not be opened or written
 
 Every message says what went wrong, where, and how to fix it. Secrets never appear in one.
@@ -60,6 +62,10 @@ class SourceError(NewsletterError):
     """A source could not provide papers."""
 
 
+class NoPapersError(NewsletterError):
+    """Every source failed, so nothing was built and nothing sent."""
+
+
 class SourceFetchError(SourceError):
     """The source's server could not be reached or answered with an error."""
 
@@ -74,6 +80,13 @@ class TemplateError(NewsletterError):
 
 class DeliveryError(NewsletterError):
     """A delivery backend failed; the message names the recipient or provider answer."""
+
+
+class ShutdownRequestedError(DeliveryError):
+    """The scheduler is stopping; readers not yet handed to the provider wait for next time."""
+
+    def __init__(self) -> None:
+        super().__init__("shutting down: left for the next run")
 
 
 class StoreError(NewsletterError):

@@ -154,6 +154,17 @@ class OutgoingEmail:
 DeliveryStatus = Literal["sent", "failed", "skipped"]
 
 
+class DeliveryReason(StrEnum):
+    """Why a reader was skipped or not sent, for programs to count; people read ``detail``."""
+
+    ALREADY_SENT = "already_sent"  # the ledger says this reader has the issue
+    NOTHING_TODAY = "nothing_today"  # no papers in the reader's topics
+    INACTIVE = "inactive"  # paused, unsubscribed, bounced, ...
+    IN_DOUBT = "in_doubt"  # a killed run left the message with the provider
+    SHUTDOWN = "shutdown"  # left for the next run by a shutdown
+    NOT_ATTEMPTED = "not_attempted"  # an earlier batch failed so that nothing could be sent
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
     """What a backend did with one message: ``sent`` with the provider id, or why not."""
@@ -162,3 +173,4 @@ class DeliveryResult:
     status: DeliveryStatus
     provider_id: str | None = None
     detail: str = ""
+    reason: DeliveryReason | None = None  # None: the backend's own answer

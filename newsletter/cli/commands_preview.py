@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from newsletter import pipeline
+from newsletter import preview as previews
 from newsletter.cli.options import as_date, config_option, date_option
 from newsletter.config import load_config
 from newsletter.delivery.message import build_mime
@@ -56,7 +56,7 @@ def preview(
         _serve(config_path, as_date(day), port)
         return
     loaded = load_config(config_path)
-    result = pipeline.preview(loaded, as_date(day), email)
+    result = previews.preview(loaded, as_date(day), email)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "issue.html").write_text(result.email.html, encoding="utf-8")
     (out_dir / "issue.txt").write_text(result.email.text, encoding="utf-8")
@@ -75,7 +75,7 @@ def preview(
 def _serve(config_path: str | None, day: dt.date | None, port: int) -> None:
     import uvicorn
 
-    from newsletter.render.live import LivePreview, create_app
+    from newsletter.web.live_preview import LivePreview, create_app
 
     live = LivePreview(config_path, day)
     click.echo(f"Live preview on http://127.0.0.1:{port}/ (Ctrl+C to stop)")

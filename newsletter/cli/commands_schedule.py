@@ -116,7 +116,10 @@ def _show_runs(engine: Engine, newsletter: str, limit: int) -> None:
 
 def format_run(record: RunRecord) -> str:
     seconds = record.seconds
-    duration = "running" if seconds is None else f"{seconds:.1f} s"
+    if seconds is not None:
+        duration = f"{seconds:.1f} s"
+    else:  # not finished: still running, or its process was killed
+        duration = "running" if record.status == "running" else "-"
     return (
         f"  {record.date.isoformat():<10}  {record.status:<11} {record.papers:>6} {record.sent:>6}"
         f" {record.skipped:>7} {record.failed:>6} {duration:>9}  {record.detail or ''}"

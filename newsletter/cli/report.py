@@ -12,8 +12,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from newsletter.dispatch import DeliveryProgress
 from newsletter.pipeline import RunReport
-from newsletter.sending import Progress as ProgressCallback
 from newsletter.sources.base import SourceResult
 
 _STATUS = {
@@ -40,7 +40,7 @@ LOG_EVERY_SECONDS = 5.0
 
 
 @contextmanager
-def delivery_progress() -> Iterator[ProgressCallback]:
+def delivery_progress() -> Iterator[DeliveryProgress]:
     """A rich progress bar on a terminal; a log line every few seconds otherwise."""
     if sys.stderr.isatty():
         columns = ("Delivering", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from newsletter.config.schedule_time import check_cron, parse_days
+
 HTTPS_OR_HTTP = r"^https?://[^\s]+$"
 
 
@@ -362,7 +364,7 @@ DeliveryConfig = Annotated[
 
 
 class ScheduleConfig(Strict):
-    """When ``newsletter schedule`` runs the job; checked by ``newsletter.schedule.triggers``."""
+    """When ``newsletter schedule`` runs the job; days and cron checked by ``schedule_time``."""
 
     at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
     days: str = "mon-fri"
@@ -403,18 +405,14 @@ class ScheduleConfig(Strict):
     @field_validator("days")
     @classmethod
     def _known_days(cls, value: str) -> str:
-        from newsletter.schedule.triggers import parse_days
-
         parse_days(value)
         return value
 
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str | None) -> str | None:
-        from newsletter.schedule.triggers import parse_cron
-
         if value is not None:
-            parse_cron(value, "UTC")
+            check_cron(value)
         return value
 
 

@@ -44,7 +44,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             ca_file=loaded.resolve_input(o.ca_file) if o.ca_file else None,
         )
     if isinstance(config, SendGridDelivery):
-        from newsletter.delivery.sendgrid import RetryPolicy, SendGridBackend
+        from newsletter.delivery.sendgrid import SendGridBackend, SendGridRetryPolicy
 
         s = config.options
         return SendGridBackend(
@@ -54,7 +54,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             sandbox_mode=s.sandbox_mode,
             categories=s.categories,
             batch_size=s.batch_size,
-            retry=RetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
+            retry=SendGridRetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
         )
     raise ConfigError(f"delivery.backend: {config.backend!r} is not available")
 

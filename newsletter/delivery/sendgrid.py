@@ -39,7 +39,7 @@ logging.getLogger("python_http_client").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class SendGridRetryPolicy:
     max_retries: int = 5
     backoff_seconds: float = 1.0  # first backoff cap; doubles each attempt
     max_wait_seconds: float = 60.0  # no single wait longer than this
@@ -62,7 +62,7 @@ class SendGridBackend(EmailBackend):
         sandbox_mode: bool = False,
         categories: Sequence[str] = (),
         batch_size: int = MAX_RECIPIENTS,
-        retry: RetryPolicy | None = None,
+        retry: SendGridRetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.host = host.rstrip("/")
@@ -70,7 +70,7 @@ class SendGridBackend(EmailBackend):
         self.sandbox_mode = sandbox_mode
         self.categories = list(categories)
         self.batch_size = max(1, min(batch_size, MAX_RECIPIENTS))
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or SendGridRetryPolicy()
         self.sleep = sleep
         self.requests = 0  # HTTP requests made, retries included (for reports and benches)
         self._key = api_key

@@ -1,7 +1,8 @@
 """What templates and the text part share: wording, counts, summaries, links.
 
 Per-recipient values (unsubscribe and preferences URLs) are placeholders here: a segment is
-rendered once and ``personalize`` fills them per recipient (or a provider substitutes them).
+rendered once and ``delivery.message.expand`` fills them per recipient (or a provider
+substitutes them).
 """
 
 from __future__ import annotations

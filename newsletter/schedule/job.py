@@ -1,47 +1,38 @@
 """What each fire runs: the same ``pipeline.run`` as ``newsletter run``, through the ledger.
 
 ``scheduled_run`` is referenced by name from the persistent job store, so its arguments are
-plain strings. A failed day is an outcome, not an exception: it is logged, recorded on the
-issue row and returned (the scheduler's listener schedules retries from it). Only a config
-that no longer loads, or a bug, raises (APScheduler logs it; the issue row says so).
+plain strings. A failed day is an outcome, not an exception: ``pipeline.run`` records it on
+the issue row, this module logs and returns it, and marks the row ``retrying`` only when the
+scheduler's listener will schedule a retry from it. Only a config that no longer loads, or a
+bug, raises (APScheduler logs it; the issue row says so).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from newsletter import pipeline
 from newsletter.config import LoadedConfig, load_config
+from newsletter.config.schedule_time import parse_at, parse_days
 from newsletter.delivery import get_backend
-from newsletter.errors import NewsletterError
+from newsletter.errors import NewsletterError, NoPapersError
 from newsletter.models import SubscriberStatus
-from newsletter.pipeline import NoPapersError
+from newsletter.readers import readers_for_run
 from newsletter.schedule.local_time import due_subscribers
-from newsletter.schedule.sending import ScheduledBackend
-from newsletter.schedule.triggers import parse_at, parse_days
+from newsletter.schedule.shutdown import ScheduledBackend
 from newsletter.store import open_database
-from newsletter.store.runs import (
-    FAILED,
-    RETRYING,
-    RunCounts,
-    begin_run,
-    delivered_emails,
-    finish_run,
-)
-from newsletter.store.subscribers import all_subscribers, sync_config_subscribers
+from newsletter.store.runs import RunCounts, RunStatus, delivered_emails, mark_run
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class DayOutcome:
     """How one day's run ended; ``retry_at`` is set when it should be tried again."""
 
     day: dt.date
@@ -52,7 +43,7 @@ class Outcome:
 
 def scheduled_run(
     config_path: str, day: str | None = None, retry_until: str | None = None
-) -> list[Outcome]:
+) -> list[DayOutcome]:
     """One fire. ``day`` is set for retries and resumes; otherwise it is today in the
     schedule's time zone. With local-time delivery every fire (even a retry job left from
     before the switch) sends only to the readers due now, each for their own day."""
@@ -68,7 +59,7 @@ def scheduled_run(
     return [run_day(loaded, the_day, now, retry_until=until)]
 
 
-def run_local_time(loaded: LoadedConfig, now: dt.datetime) -> list[Outcome]:
+def run_local_time(loaded: LoadedConfig, now: dt.datetime) -> list[DayOutcome]:
     """Send to the readers whose own clock has reached ``schedule.at``; the next check
     (a few minutes later) is the retry for a failed day, until the grace runs out."""
     return [
@@ -83,8 +74,8 @@ def waiting_readers(loaded: LoadedConfig, now: dt.datetime) -> dict[dt.date, fro
     schedule = loaded.model.schedule
     engine = open_database(loaded.model.database.url)
     try:
-        sync_config_subscribers(engine, pipeline.config_subscribers(loaded))
-        active = [s for s in all_subscribers(engine) if s.status is SubscriberStatus.ACTIVE]
+        readers = readers_for_run(loaded, engine)
+        active = [s for s in readers if s.status is SubscriberStatus.ACTIVE]
         due = due_subscribers(
             active,
             schedule.timezone,
@@ -112,34 +103,26 @@ def run_day(
     only: frozenset[str] | None = None,
     retry_until: dt.datetime | None = None,
     retry: bool = True,
-) -> Outcome:
-    """Run the pipeline for ``day`` and record the outcome on the issue row. ``retry``
-    False: a failed source is recorded as failed at once (local-time checks retry anyway)."""
+) -> DayOutcome:
+    """Run the pipeline for ``day`` (it records the run on the issue row). ``retry`` False:
+    a failed source is left failed at once (local-time checks retry anyway)."""
     engine = open_database(loaded.model.database.url)
     try:
-        issue_id = begin_run(engine, loaded.model.newsletter.name, day)
         log.info("run for %s started (%s)", day, loaded.model.newsletter.name)
         try:
-            report = pipeline.run(loaded, day, _backend(loaded), only=only)
+            report = pipeline.run(loaded, day, _backend(loaded), engine=engine, only=only)
         except NoPapersError as exc:
             retry_for = dt.timedelta(minutes=loaded.model.schedule.retry_for_minutes)
             until = (retry_until or now + retry_for) if retry else now
-            return _sources_failed(loaded, engine, issue_id, day, exc, now, until)
+            return _sources_failed(loaded, engine, day, exc, now, until)
         except NewsletterError as exc:
             log.error("run for %s failed: %s", day, exc)
-            finish_run(engine, issue_id, RunCounts(FAILED, detail=str(exc)))
-            return Outcome(day, FAILED)
-        except Exception as exc:  # a bug or a lost database: record it if we can, re-raise
-            with contextlib.suppress(SQLAlchemyError):
-                finish_run(
-                    engine, issue_id, RunCounts(FAILED, detail=f"{type(exc).__name__}: {exc}")
-                )
-            raise
-        counts = pipeline.run_counts(report)  # pipeline.run has recorded them on the issue
+            return DayOutcome(day, RunStatus.FAILED)
     finally:
         engine.dispose()
+    counts = pipeline.run_counts(report)
     _log_run(day, counts, report.count("sent"))
-    return Outcome(day, counts.status)
+    return DayOutcome(day, counts.status)
 
 
 def _log_run(day: dt.date, counts: RunCounts, sent: int) -> None:
@@ -165,19 +148,18 @@ def _backend(loaded: LoadedConfig) -> ScheduledBackend:
 def _sources_failed(
     loaded: LoadedConfig,
     engine: Engine,
-    issue_id: int,
     day: dt.date,
     exc: NoPapersError,
     now: dt.datetime,
     until: dt.datetime,
-) -> Outcome:
+) -> DayOutcome:
     every = dt.timedelta(minutes=loaded.model.schedule.retry_every_minutes)
     if now + every <= until:
         detail = f"{exc}; retrying every {every.seconds // 60} min until {until:%Y-%m-%d %H:%M} UTC"
         log.warning("run for %s: %s", day, detail)
-        finish_run(engine, issue_id, RunCounts(RETRYING, detail=detail))
-        return Outcome(day, RETRYING, retry_at=now + every, retry_until=until)
+        mark_run(engine, loaded.model.newsletter.name, day, RunStatus.RETRYING, detail)
+        return DayOutcome(day, RunStatus.RETRYING, retry_at=now + every, retry_until=until)
     detail = f"gave up at {now:%Y-%m-%d %H:%M} UTC: {exc}"
     log.error("run for %s failed: %s", day, detail)
-    finish_run(engine, issue_id, RunCounts(FAILED, detail=detail))
-    return Outcome(day, FAILED)
+    mark_run(engine, loaded.model.newsletter.name, day, RunStatus.FAILED, detail)
+    return DayOutcome(day, RunStatus.FAILED)

@@ -39,8 +39,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from newsletter.config import LoadedConfig
 from newsletter.errors import ConfigError
-from newsletter.schedule.job import Outcome, scheduled_run
-from newsletter.schedule.sending import STOP
+from newsletter.schedule.job import DayOutcome, scheduled_run
+from newsletter.schedule.shutdown import STOP
 from newsletter.schedule.triggers import build_trigger
 from newsletter.store import open_database
 from newsletter.store.runs import unfinished_days
@@ -173,7 +173,9 @@ def _listener(scheduler: BlockingScheduler, loaded: LoadedConfig) -> Any:
     return on_event
 
 
-def _schedule_retry(scheduler: BlockingScheduler, loaded: LoadedConfig, outcome: Outcome) -> None:
+def _schedule_retry(
+    scheduler: BlockingScheduler, loaded: LoadedConfig, outcome: DayOutcome
+) -> None:
     if outcome.retry_at is None or outcome.retry_until is None or STOP.is_set():
         return
     log.info("retrying %s at %s", outcome.day, outcome.retry_at.isoformat(timespec="seconds"))

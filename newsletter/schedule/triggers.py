@@ -1,7 +1,6 @@
 """Triggers from the ``schedule:`` config: APScheduler 3.x cron triggers in a named zone.
 
-Days are names only. APScheduler 3 counts ``day_of_week`` from Monday (0 = mon) while cron
-counts from Sunday (0 = sun), so a number would silently shift the job by a day: refuse it.
+The days, times and cron lines are parsed and checked in ``config.schedule_time``.
 """
 
 from __future__ import annotations
@@ -15,56 +14,13 @@ from apscheduler.triggers.cron import CronTrigger
 if TYPE_CHECKING:
     from newsletter.config.models import ScheduleConfig
 
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAYS_HELP = (
-    "use day names (mon tue wed thu fri sat sun), ranges like mon-fri, lists like "
-    "mon,wed,fri, or * for every day; numbers are refused because APScheduler counts "
-    "weekdays from Monday and cron from Sunday"
-)
-
-
-def parse_days(value: str) -> frozenset[int]:
-    """``"mon-fri"``, ``"mon,wed,sat-sun"`` or ``"*"`` as weekday numbers (0 = Monday)."""
-    days: set[int] = set()
-    for token in (t.strip().lower() for t in value.split(",")):
-        if token in ("*", "daily"):
-            days.update(range(7))
-            continue
-        first, _, last = token.partition("-")
-        if first not in DAY_NAMES or (last and last not in DAY_NAMES):
-            raise ValueError(f"unknown day {token!r}; {_DAYS_HELP}")
-        start, end = DAY_NAMES.index(first), DAY_NAMES.index(last or first)
-        if end < start:
-            raise ValueError(
-                f"day range {token!r} runs backwards; write it as a list, e.g. sat,sun,mon"
-            )
-        days.update(range(start, end + 1))
-    return frozenset(days)
-
-
-def days_expression(days: frozenset[int]) -> str:
-    return ",".join(DAY_NAMES[d] for d in sorted(days))
+from newsletter.config.schedule_time import check_cron, days_expression, parse_at, parse_days
 
 
 def parse_cron(expr: str, timezone: str) -> CronTrigger:
-    """A standard 5-field crontab line (minute hour day month day-of-week) in ``timezone``."""
-    fields = expr.split()
-    if len(fields) != 5:
-        raise ValueError(
-            f"cron expression {expr!r} has {len(fields)} fields; it needs 5: "
-            "minute hour day-of-month month day-of-week, e.g. '0 7 * * mon-fri'"
-        )
-    if any(ch.isdigit() for ch in fields[4]):
-        raise ValueError(f"day-of-week {fields[4]!r} in cron {expr!r}: {_DAYS_HELP}")
-    try:
-        return CronTrigger.from_crontab(expr, timezone=ZoneInfo(timezone))
-    except ValueError as exc:
-        raise ValueError(f"invalid cron expression {expr!r}: {exc}") from None
-
-
-def parse_at(value: str) -> dt.time:
-    """``"07:00"`` or ``"07:00:30"`` (seconds let tests fire a few seconds ahead)."""
-    return dt.time.fromisoformat(value)
+    """A checked crontab line (see ``config.schedule_time.check_cron``) in ``timezone``."""
+    check_cron(expr)
+    return CronTrigger.from_crontab(expr, timezone=ZoneInfo(timezone))
 
 
 def build_trigger(config: ScheduleConfig) -> CronTrigger:

@@ -16,7 +16,7 @@ from newsletter.sources.arxiv import ArxivSource
 from newsletter.sources.base import Source, SourceResult
 from newsletter.sources.cache import ResponseCache
 from newsletter.sources.hf_daily import HFDailySource
-from newsletter.sources.http import USER_AGENT, HttpClient, RetryPolicy
+from newsletter.sources.http import USER_AGENT, FetchRetryPolicy, HttpClient
 from newsletter.sources.local import LocalSource
 
 __all__ = ["Source", "SourceOptions", "SourceResult", "build_source", "build_sources"]
@@ -27,7 +27,7 @@ class SourceOptions:
     """Per-run choices: ``refresh`` skips the cache; ``backoff`` scales retry waits (tests)."""
 
     refresh: bool = False
-    backoff: RetryPolicy | None = None
+    backoff: FetchRetryPolicy | None = None
 
 
 def source_name(config: SourceConfig, index: int) -> str:
@@ -44,8 +44,8 @@ def build_source(
         return LocalSource(name, path, filter_by_date=config.filter_by_date)
     collect = loaded.model.collect
     cache = ResponseCache(loaded.resolve_output(collect.cache_dir), refresh=options.refresh)
-    base = options.backoff or RetryPolicy()
-    retry = RetryPolicy(config.retries, base.base_delay, base.max_delay, base.sleep)
+    base = options.backoff or FetchRetryPolicy()
+    retry = FetchRetryPolicy(config.retries, base.base_delay, base.max_delay, base.sleep)
     agent = collect.user_agent or USER_AGENT
     client = HttpClient(timeout=config.timeout, retry=retry, user_agent=agent)
     if isinstance(config, HFDailySourceConfig):

@@ -30,7 +30,6 @@ from newsletter.sources.text import clean_abstract, clean_title
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
-OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 # New style 2608.18184 (4 or 5 digits after the dot), old style cs/0503050 or math.GT/0309136.
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?")
 

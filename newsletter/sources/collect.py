@@ -10,7 +10,7 @@ from newsletter.errors import NewsletterError
 from newsletter.models import Paper
 from newsletter.sources.base import Source, SourceResult
 
-Progress = Callable[[SourceResult], None]
+SourceProgress = Callable[[SourceResult], None]
 
 
 @dataclass(slots=True)
@@ -45,7 +45,7 @@ class Collection:
 
 
 def collect_papers(
-    sources: Sequence[Source], day: dt.date, progress: Progress | None = None
+    sources: Sequence[Source], day: dt.date, progress: SourceProgress | None = None
 ) -> Collection:
     """Fetch from each source; one failing source is recorded, not fatal."""
     results = []

@@ -28,7 +28,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class FetchRetryPolicy:
     """How hard to try: ``attempts`` in total, waiting ``base_delay * 2**n`` between them."""
 
     attempts: int = 4
@@ -49,12 +49,12 @@ class HttpClient:
         self,
         *,
         timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
+        retry: FetchRetryPolicy | None = None,
         user_agent: str = USER_AGENT,
         min_interval: float = 0.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or FetchRetryPolicy()
         self.min_interval = min_interval
         self._last_call: float | None = None
         self._client = httpx.Client(

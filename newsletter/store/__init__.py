@@ -1,5 +1,5 @@
 """Persistence (SQLAlchemy): schema in ``db``; one module per concern beside it."""
 
-from newsletter.store.db import Base, open_database, session_factory
+from newsletter.store.db import Base, open_database
 
-__all__ = ["Base", "open_database", "session_factory"]
+__all__ = ["Base", "open_database"]

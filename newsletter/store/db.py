@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any, ClassVar
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from newsletter.errors import StoreError
 
@@ -169,10 +170,6 @@ def _add_ledger_claim_column(engine: Engine) -> None:
             connection.execute(text("ALTER TABLE deliveries ADD COLUMN claim VARCHAR(64)"))
 
 
-def session_factory(engine: Engine) -> sessionmaker[Any]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
 class WebhookEventRow(Base):
     """A provider event already applied (SendGrid's ``sg_event_id``), so a retry or a replayed
     webhook request changes nothing twice. Rows older than the retry window are pruned."""
@@ -184,3 +181,13 @@ class WebhookEventRow(Base):
     processed_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+
+
+CHUNK = 500  # bound parameters per statement (SQLite's limit is 999 on old builds)
+_Item = TypeVar("_Item")
+
+
+def in_chunks(items: Sequence[_Item], size: int = CHUNK) -> Iterator[Sequence[_Item]]:
+    """``items`` in slices small enough for one ``IN (...)`` each."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

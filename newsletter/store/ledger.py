@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
@@ -35,17 +36,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from newsletter.models import DeliveryResult
-from newsletter.store.db import DeliveryRow, utcnow
+from newsletter.store.db import DeliveryRow, in_chunks, utcnow
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-CHUNK = 500  # bound parameters per statement (SQLite's limit is 999 on old builds)
+
+class RowStatus(StrEnum):
+    """Where one reader's ``deliveries`` row stands (the diagram above)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
 
 _table: Table = DeliveryRow.__table__  # type: ignore[assignment]
-
-
-def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class Ledger:
@@ -75,7 +78,12 @@ class Ledger:
         if missing:
             now = utcnow()
             rows = [
-                {"issue_id": self.issue_id, "email": e, "status": PENDING, "updated_at": now}
+                {
+                    "issue_id": self.issue_id,
+                    "email": e,
+                    "status": RowStatus.PENDING,
+                    "updated_at": now,
+                }
                 for e in missing
             ]
             with self.engine.begin() as connection:
@@ -88,12 +96,14 @@ class Ledger:
 
         ``in_doubt_too`` also takes rows left ``sending`` by a killed run; only for backends
         where a second attempt cannot produce a second copy (or on the operator's request)."""
-        allowed = [PENDING, FAILED] + ([SENDING] if in_doubt_too else [])
+        allowed = [RowStatus.PENDING, RowStatus.FAILED] + (
+            [RowStatus.SENDING] if in_doubt_too else []
+        )
         self._claims += 1
         stamp = f"{self.token}.{self._claims}"  # this claim only: earlier ones stay out
         claimed: list[str] = []
         with self.engine.begin() as connection:
-            for chunk in _chunks(emails):
+            for chunk in in_chunks(emails):
                 connection.execute(
                     update(_table)
                     .where(
@@ -102,7 +112,7 @@ class Ledger:
                         _table.c.status.in_(allowed),
                     )
                     .values(
-                        status=SENDING,
+                        status=RowStatus.SENDING,
                         claim=stamp,
                         attempts=_table.c.attempts + 1,
                         updated_at=utcnow(),
@@ -112,7 +122,7 @@ class Ledger:
                     _table.c.issue_id == self.issue_id,
                     _table.c.email.in_(chunk),
                     _table.c.claim == stamp,
-                    _table.c.status == SENDING,
+                    _table.c.status == RowStatus.SENDING,
                 )
                 claimed.extend(connection.scalars(mine))
         order = {email: index for index, email in enumerate(emails)}
@@ -131,7 +141,7 @@ class Ledger:
             return
         with self.engine.begin() as connection:
             for (status, provider_id, detail), emails in groups.items():
-                for chunk in _chunks(emails):
+                for chunk in in_chunks(emails):
                     connection.execute(
                         update(_table)
                         .where(
@@ -159,14 +169,19 @@ class Ledger:
                 connection.execute(
                     update(_table)
                     .where(_table.c.id == bindparam("b_id"))
-                    .values(status=PENDING, claim=None, provider_id=None, detail=bindparam("b_d")),
+                    .values(
+                        status=RowStatus.PENDING,
+                        claim=None,
+                        provider_id=None,
+                        detail=bindparam("b_d"),
+                    ),
                     [{"b_id": r.id, "b_d": f"resent; previously {r.provider_id}"} for r in rows],
                 )
         return len(rows)
 
 
 def _outcome(result: DeliveryResult) -> tuple[str, str | None, str | None]:
-    status = SENT if result.status == "sent" else FAILED
+    status = RowStatus.SENT if result.status == "sent" else RowStatus.FAILED
     return status, (result.provider_id or "")[:500] or None, result.detail or None
 
 

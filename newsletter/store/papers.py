@@ -18,14 +18,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.errors import StoreError
 from newsletter.models import Paper
-from newsletter.store.db import SentPaperRow
-
-CHUNK = 500  # ids per IN (...) query, well under SQLite's parameter limit
-
-
-def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+from newsletter.store.db import SentPaperRow, in_chunks
 
 
 def sent_before(
@@ -36,7 +29,7 @@ def sent_before(
     found: dict[str, dt.date] = {}
     try:
         with Session(engine) as session:
-            for chunk in _chunks(list(dict.fromkeys(ids))):
+            for chunk in in_chunks(list(dict.fromkeys(ids))):
                 query = select(SentPaperRow.paper_id, SentPaperRow.first_sent_on).where(
                     SentPaperRow.newsletter == newsletter,
                     SentPaperRow.paper_id.in_(chunk),
@@ -80,7 +73,7 @@ def mark_sent(engine: Engine, newsletter: str, papers: Iterable[Paper], day: dt.
 def _insert_missing(engine: Engine, newsletter: str, ids: list[str], day: dt.date) -> int:
     with Session(engine) as session:
         known: set[str] = set()
-        for chunk in _chunks(ids):
+        for chunk in in_chunks(ids):
             known.update(
                 session.scalars(
                     select(SentPaperRow.paper_id).where(

@@ -8,7 +8,11 @@ ledger; the other fields describe the latest run.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import socket
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.engine import Engine
@@ -16,14 +20,24 @@ from sqlalchemy.orm import Session
 
 from newsletter.store.db import DeliveryRow, IssueRow, utcnow
 from newsletter.store.issues import get_or_create_issue
-from newsletter.store.ledger import SENDING
-from newsletter.store.ledger import SENT as LEDGER_SENT
+from newsletter.store.ledger import RowStatus
 
-# Statuses a run leaves behind. Unfinished: a shutdown interrupted it, it waits for a retry,
-# or it still says "running" because its process was killed (or is running elsewhere).
-RUNNING, SENT, PARTIAL, EMPTY, FAILED = "running", "sent", "partial", "empty", "failed"
-INTERRUPTED, RETRYING = "interrupted", "retrying"
-UNFINISHED = (INTERRUPTED, RETRYING, RUNNING)
+
+class RunStatus(StrEnum):
+    """What a run leaves on the issue row."""
+
+    RUNNING = "running"
+    SENT = "sent"  # every reader has the issue
+    PARTIAL = "partial"
+    EMPTY = "empty"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # a shutdown stopped it; the next run sends the rest
+    RETRYING = "retrying"  # the scheduler tries it again later
+
+
+# Unfinished: a shutdown interrupted it, it waits for a retry, or it still says "running"
+# because its process was killed (or is running elsewhere).
+UNFINISHED = (RunStatus.INTERRUPTED, RunStatus.RETRYING, RunStatus.RUNNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +78,24 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+_RUNNER = re.compile(r"^running in process (\d+) on (\S+)$")
+
+
+def _runner() -> str:
+    return f"running in process {os.getpid()} on {socket.gethostname()}"
+
+
 def begin_run(engine: Engine, newsletter: str, day: dt.date) -> int:
-    """Mark the day's issue as running (creating it if needed); returns its id."""
+    """Mark the day's issue as running (creating it if needed); returns its id. The detail
+    names the process, so that ``status`` can tell a run whose process was killed."""
     issue_id = get_or_create_issue(engine, newsletter, day)
     with Session(engine) as session:
         session.execute(
             update(IssueRow)
             .where(IssueRow.id == issue_id)
-            .values(status=RUNNING, started_at=utcnow(), finished_at=None)
+            .values(
+                status=RunStatus.RUNNING, started_at=utcnow(), finished_at=None, detail=_runner()
+            )
         )
         session.commit()
     return issue_id
@@ -81,7 +105,7 @@ def _ledger_sent(issue_id: int) -> ColumnElement[int]:
     return (
         select(func.count())
         .select_from(DeliveryRow)
-        .where(DeliveryRow.issue_id == issue_id, DeliveryRow.status == LEDGER_SENT)
+        .where(DeliveryRow.issue_id == issue_id, DeliveryRow.status == RowStatus.SENT)
         .scalar_subquery()
     )
 
@@ -104,18 +128,49 @@ def finish_run(engine: Engine, issue_id: int, counts: RunCounts) -> None:
         session.commit()
 
 
+def mark_run(engine: Engine, newsletter: str, day: dt.date, status: RunStatus, detail: str) -> None:
+    """Restate how a finished run ended (the scheduler: it will be retried, or given up)."""
+    with Session(engine) as session:
+        session.execute(
+            update(IssueRow)
+            .where(IssueRow.newsletter == newsletter, IssueRow.date == day)
+            .values(status=status, detail=detail)
+        )
+        session.commit()
+
+
+def _process_gone(detail: str | None) -> int | None:
+    """The pid of a ``running`` row's process if it ran on this host and has exited (killed:
+    a process that exits any other way finishes its record)."""
+    found = _RUNNER.match(detail or "")
+    if found is None or found.group(2) != socket.gethostname():
+        return None  # another host's run: it may well be running
+    pid = int(found.group(1))
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return pid
+    except PermissionError:
+        return None  # alive, another user's
+    return None
+
+
 def _record(row: IssueRow) -> RunRecord:
+    status, detail = row.status, row.detail
+    if status == RunStatus.RUNNING and (pid := _process_gone(detail)) is not None:
+        status = RunStatus.INTERRUPTED
+        detail = f"its process ({pid}) was killed mid-run; the next run sends the rest"
     return RunRecord(
         row.newsletter,
         row.date,
-        row.status,
+        status,
         row.papers,
         row.sent,
         row.skipped,
         row.failed,
         _aware(row.started_at),
         _aware(row.finished_at) if row.finished_at else None,
-        row.detail,
+        detail,
     )
 
 
@@ -154,7 +209,7 @@ def delivered_emails(engine: Engine, newsletter: str, day: dt.date) -> set[str]:
         .where(
             IssueRow.newsletter == newsletter,
             IssueRow.date == day,
-            DeliveryRow.status.in_([LEDGER_SENT, SENDING]),
+            DeliveryRow.status.in_([RowStatus.SENT, RowStatus.SENDING]),
         )
     )
     with Session(engine) as session:

@@ -7,7 +7,7 @@ stored or looked up, so ``Ada@Example.org`` and ``ada@example.org`` are one read
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.errors import NewsletterError
 from newsletter.models import Subscriber, SubscriberStatus
-from newsletter.store.db import SubscriberRow, utcnow
+from newsletter.store.db import SubscriberRow, in_chunks, utcnow
 
 
 class InvalidEmailError(NewsletterError):
@@ -152,7 +152,7 @@ def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str)
     with engine.begin() as connection:
         existing = {
             row.email: row.id
-            for chunk in _chunks(list(wanted))
+            for chunk in in_chunks(list(wanted))
             for row in connection.execute(
                 select(table.c.id, table.c.email).where(table.c.email.in_(chunk))
             )
@@ -193,7 +193,7 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
     with engine.connect() as connection:
         own_choice = {
             row.email
-            for chunk in _chunks(listed)
+            for chunk in in_chunks(listed)
             for row in connection.execute(
                 select(table.c.email).where(table.c.email.in_(chunk), table.c.origin == "web")
             )
@@ -232,11 +232,6 @@ def _subscribers_table() -> Table:
     table = SubscriberRow.__table__
     assert isinstance(table, Table)
     return table
-
-
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _insert_params(entry: SubscriberInput, origin: str, now: dt.datetime) -> dict[str, Any]:

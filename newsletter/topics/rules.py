@@ -3,7 +3,7 @@
 Semantics: the conditions written in one block must all hold; inside one list (``keywords``,
 ``categories``, ...) any entry may hit; ``any`` holds when at least one sub-block holds, ``all``
 when every sub-block holds, ``none`` when no sub-block holds. A condition that holds returns an
-``Outcome``: a score (the sum of the weights of its hits) and the hits themselves, each naming
+``MatchOutcome``: a score (the sum of the weights of its hits) and the hits themselves, each naming
 the rule's key path, the field and the words that matched, so ``topics explain`` can show why.
 """
 
@@ -40,12 +40,12 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class MatchOutcome:
     score: float
     hits: tuple[Hit, ...]
 
 
-HELD = Outcome(0.0, ())
+HELD = MatchOutcome(0.0, ())
 
 
 class Condition(ABC):
@@ -60,7 +60,7 @@ class Condition(ABC):
     requires: frozenset[str] | None = None
 
     @abstractmethod
-    def evaluate(self, doc: PaperText) -> Outcome | None: ...
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None: ...
 
 
 class KeywordCondition(Condition):
@@ -77,7 +77,7 @@ class KeywordCondition(Condition):
         self.always = [i for i, p in enumerate(self.phrases) if not p.anchors]
         self.requires = None if self.always else self.first_words
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         if not self.always and self.first_words.isdisjoint(doc.present_anywhere):
             return None  # the usual case: no word a phrase starts with occurs in the paper
         hits = []
@@ -125,7 +125,7 @@ class AiKeywordCondition(Condition):
         self.anchors = frozenset().union(*(p.anchors for p in self.phrases))
         self.requires = self.anchors if all(p.anchors for p in self.phrases) else None
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         if self.requires is not None and self.requires.isdisjoint(doc.present["keywords"]):
             return None
         hits = [
@@ -145,7 +145,7 @@ class RegexCondition(Condition):
         self.fields = tuple(fields)
         self.patterns = [_compile_regex(p) for p in patterns]
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         hits = []
         for regex in self.patterns:
             for name in self.fields:
@@ -231,7 +231,7 @@ class CategoryCondition(Condition):
         self.rule = rule
         self.entries = [(c, c.lower().removesuffix("*")) for c in categories]
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         hits = [
             Hit(self.rule, "categories", entry, category, CATEGORY_WEIGHT)
             for entry, wanted in self.entries
@@ -250,7 +250,7 @@ class AuthorCondition(Condition):
             (n, re.compile(r"(?<!\w)" + re.escape(normalize_name(n)) + r"(?!\w)")) for n in names
         ]
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         hits = [
             Hit(self.rule, "authors", name, author, AUTHOR_WEIGHT)
             for name, pattern in self.names
@@ -267,11 +267,13 @@ class UpvotesCondition(Condition):
         self.rule = rule
         self.minimum = minimum
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         upvotes = doc.paper.upvotes or 0
         if upvotes < self.minimum:
             return None
-        return Outcome(0.0, (Hit(self.rule, "upvotes", f">= {self.minimum}", str(upvotes), 0.0),))
+        return MatchOutcome(
+            0.0, (Hit(self.rule, "upvotes", f">= {self.minimum}", str(upvotes), 0.0),)
+        )
 
 
 class SimilarCondition(Condition):
@@ -294,14 +296,16 @@ class SimilarCondition(Condition):
             self.prime([paper])
         return self.scores[paper.id]
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         found = self.similarity(doc.paper)
         if found.score < self.threshold:
             return None
         nearest = found.nearest
         term = f"{nearest.id}: {nearest.title}"
         weight = round(self.weight * found.score, 6)
-        return Outcome(weight, (Hit(self.rule, "similar_to", term, f"{found.score:.2f}", weight),))
+        return MatchOutcome(
+            weight, (Hit(self.rule, "similar_to", term, f"{found.score:.2f}", weight),)
+        )
 
 
 class AllOf(Condition):
@@ -312,7 +316,7 @@ class AllOf(Condition):
         required = [c.requires for c in children if c.requires is not None]
         self.requires = min(required, key=len) if required else None
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         outcomes = []
         for child in self.children:
             outcome = child.evaluate(doc)
@@ -330,7 +334,7 @@ class AnyOf(Condition):
         required = [c.requires for c in children if c.requires is not None]
         self.requires = frozenset().union(*required) if len(required) == len(children) else None
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         # Every branch is evaluated: each hit adds to the relevance score.
         outcomes = [o for child in self.children if (o := child.evaluate(doc)) is not None]
         return _merge(outcomes) if outcomes else None
@@ -341,18 +345,18 @@ class NoneOf(Condition):
         self.children = tuple(children)
         self.anchors = frozenset().union(*(c.anchors for c in children))
 
-    def evaluate(self, doc: PaperText) -> Outcome | None:
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
         return None if any(c.evaluate(doc) is not None for c in self.children) else HELD
 
 
-def _outcome(hits: list[Hit]) -> Outcome | None:
-    return Outcome(sum(h.weight for h in hits), tuple(hits)) if hits else None
+def _outcome(hits: list[Hit]) -> MatchOutcome | None:
+    return MatchOutcome(sum(h.weight for h in hits), tuple(hits)) if hits else None
 
 
-def _merge(outcomes: Sequence[Outcome]) -> Outcome:
+def _merge(outcomes: Sequence[MatchOutcome]) -> MatchOutcome:
     if len(outcomes) == 1:
         return outcomes[0]
-    return Outcome(sum(o.score for o in outcomes), tuple(h for o in outcomes for h in o.hits))
+    return MatchOutcome(sum(o.score for o in outcomes), tuple(h for o in outcomes for h in o.hits))
 
 
 def similar_conditions(condition: Condition) -> Iterator[SimilarCondition]:

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
-from newsletter.pipeline import config_subscribers
+from newsletter.readers import config_subscribers
 from newsletter.store import open_database
 from newsletter.store.settings import signing_secret
 from newsletter.tokens import TokenSigner

@@ -14,14 +14,14 @@ from urllib.parse import quote
 from newsletter.delivery.message import make_message_id, sender_domain
 from newsletter.models import OutgoingEmail
 from newsletter.web.context import WebContext
-from newsletter.web.subscriptions import Outcome
+from newsletter.web.subscriptions import RequestOutcome
 
 log = logging.getLogger(__name__)
 
 
-def subscription_email(web: WebContext, email: str, outcome: Outcome) -> OutgoingEmail:
+def subscription_email(web: WebContext, email: str, outcome: RequestOutcome) -> OutgoingEmail:
     n = web.loaded.model.newsletter
-    if outcome is Outcome.CONFIRM:
+    if outcome is RequestOutcome.CONFIRM:
         link = f"{web.base_url}/confirm/{quote(web.signer.sign(email, 'confirm'))}"
         name, subject = "confirm_email", f"Confirm your subscription to {n.name}"
     else:
@@ -40,9 +40,9 @@ def subscription_email(web: WebContext, email: str, outcome: Outcome) -> Outgoin
     )
 
 
-def send_subscription_email(web: WebContext, email: str, outcome: Outcome) -> None:
+def send_subscription_email(web: WebContext, email: str, outcome: RequestOutcome) -> None:
     """Send and log the outcome; a failure is logged, never shown to the visitor."""
-    if outcome is Outcome.SUPPRESSED:
+    if outcome is RequestOutcome.SUPPRESSED:
         return
     message = subscription_email(web, email, outcome)
     try:

@@ -24,7 +24,7 @@ CHOOSABLE = (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED, SubscriberStatus.
 Topics = frozenset[str] | None  # None: every topic, including topics added later
 
 
-class Outcome(StrEnum):
+class RequestOutcome(StrEnum):
     CONFIRM = "confirm"  # send the confirmation link
     ALREADY = "already"  # send the preferences link instead
     SUPPRESSED = "suppressed"  # send nothing
@@ -37,13 +37,13 @@ def _topics_arg(topics: Topics) -> list[str]:
 
 def request_subscription(
     engine: Engine, listed: Sequence[Subscriber], email: str, topics: Topics
-) -> Outcome:
+) -> RequestOutcome:
     reader = find_reader(engine, listed, email)
     status = reader.status if reader else None
     if status in STOPPED:
-        return Outcome.SUPPRESSED
+        return RequestOutcome.SUPPRESSED
     if status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
-        return Outcome.ALREADY
+        return RequestOutcome.ALREADY
     upsert_subscriber(
         engine,
         email,
@@ -51,7 +51,7 @@ def request_subscription(
         status=SubscriberStatus.PENDING,
         origin="web",
     )
-    return Outcome.CONFIRM
+    return RequestOutcome.CONFIRM
 
 
 def confirm_subscription(engine: Engine, listed: Sequence[Subscriber], email: str) -> bool:

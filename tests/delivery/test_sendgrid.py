@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from newsletter.delivery.sendgrid import RetryPolicy, SendGridBackend
+from newsletter.delivery.sendgrid import SendGridBackend, SendGridRetryPolicy
 from newsletter.errors import DeliveryError
 from newsletter.render.context import UNSUBSCRIBE_URL
 from tests.delivery.conftest import API_KEY, free_port
@@ -18,7 +18,7 @@ from tests.fakes.sendgrid_server import FakeSendGrid
 def backend_for(fake: FakeSendGrid, **kwargs) -> tuple[SendGridBackend, list[float]]:
     waits: list[float] = []
     key = kwargs.pop("api_key", fake.key)
-    options = {"retry": RetryPolicy(max_retries=3, backoff_seconds=0.01), **kwargs}
+    options = {"retry": SendGridRetryPolicy(max_retries=3, backoff_seconds=0.01), **kwargs}
     backend = SendGridBackend(
         key,
         host=fake.url,
@@ -72,7 +72,7 @@ def test_429_waits_as_retry_after_says_then_sends(sendgrid_server) -> None:
 
 def test_5xx_and_dropped_connections_back_off_with_jitter_then_succeed(sendgrid_server) -> None:
     sendgrid_server.faults += ["500", "drop", "500-html"]
-    backend, waits = backend_for(sendgrid_server, retry=RetryPolicy(5, 1.0, 60))
+    backend, waits = backend_for(sendgrid_server, retry=SendGridRetryPolicy(5, 1.0, 60))
     results = backend.send_segment(segment_message(), readers(2))
     assert [r.status for r in results] == ["sent", "sent"]
     assert len(waits) == 3
@@ -121,7 +121,7 @@ def test_a_timeout_is_an_error_naming_the_host() -> None:
     fake.faults += ["slow:1.5"]
     try:
         backend = SendGridBackend(
-            API_KEY, host=fake.url, timeout=0.3, retry=RetryPolicy(max_retries=0)
+            API_KEY, host=fake.url, timeout=0.3, retry=SendGridRetryPolicy(max_retries=0)
         )
         with pytest.raises(DeliveryError, match=r"cannot reach SendGrid at http://127\.0\.0\.1"):
             backend.send_segment(segment_message(), readers(1))
@@ -133,7 +133,10 @@ def test_refused_connection_is_translated_after_bounded_retries() -> None:
     port = free_port()  # nothing listens here
     waits: list[float] = []
     backend = SendGridBackend(
-        API_KEY, host=f"http://127.0.0.1:{port}", retry=RetryPolicy(2, 0.01), sleep=waits.append
+        API_KEY,
+        host=f"http://127.0.0.1:{port}",
+        retry=SendGridRetryPolicy(2, 0.01),
+        sleep=waits.append,
     )
     with pytest.raises(DeliveryError, match=f"cannot reach SendGrid at http://127.0.0.1:{port}"):
         backend.send_segment(segment_message(), readers(1))

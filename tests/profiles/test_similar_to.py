@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from newsletter.config import load_config
 from newsletter.errors import ConfigError
 from newsletter.profiles import ArxivLookup, build_profiles
-from newsletter.sources.http import HttpClient, RetryPolicy
+from newsletter.sources.http import HttpClient, FetchRetryPolicy
 from newsletter.topics import group_by_topic
 from newsletter.topics.explain import explain
 from tests.profiles.conftest import PROFILE_IDS, atom_papers, day_papers, hf_papers, write_day
@@ -46,7 +46,7 @@ topics:
 
 
 def lookup_for(api: str, cache: Path) -> ArxivLookup:
-    client = HttpClient(retry=RetryPolicy(1, 0.0, 0.0, lambda _s: None))
+    client = HttpClient(retry=FetchRetryPolicy(1, 0.0, 0.0, lambda _s: None))
     return ArxivLookup(client, api, cache)
 
 

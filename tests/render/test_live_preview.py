@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from newsletter.render.live import LivePreview, create_app
+from newsletter.web.live_preview import LivePreview, create_app
 from tests.render.htmlread import read_html
 
 DAY = "2025-10-03"

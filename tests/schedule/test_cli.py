@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
 from click.testing import Result
 
 from newsletter.config import load_config
@@ -96,3 +100,57 @@ def test_a_quiet_day_skipped_by_newsletter_run_still_shows_in_status(
     row = next(line for line in result.output.splitlines() if line.startswith("  2026-03-07"))
     assert re.match(r"  2026-03-07\s+empty\s+0\s+0\s+0\s+0\s", row), row
     assert not list(workdir.rglob("*.eml"))
+
+
+def _status_row(run_cli: Invoke, config: Path, day: str) -> str:
+    result = run_cli("status", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    return next(line for line in result.output.splitlines() if line.startswith(f"  {day}"))
+
+
+def test_a_failed_newsletter_run_shows_in_status_with_its_error(
+    write_config: WriteConfig, db_url: str, run_cli: Invoke, workdir: Path
+) -> None:
+    missing = workdir / "gone.json"
+    config = write_config(db=db_url, sources=[{"type": "local", "path": str(missing)}])
+    assert run_cli("run", "--config", str(config), "--date", "2026-03-05").exit_code == 1
+    row = _status_row(run_cli, config, "2026-03-05")
+    assert re.match(r"  2026-03-05\s+failed\s+0\s+0\s+0\s+0\s+\d+\.\d s\s+", row), row
+    assert "every source failed" in row and "gone.json" in row
+
+
+def test_a_run_dying_on_a_dead_smtp_server_is_failed_with_the_ledger_count(
+    write_config: WriteConfig, db_url: str, run_cli: Invoke
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(db=db_url)
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["delivery"] = {
+        "backend": "smtp",
+        "options": {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 2},
+    }
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert run_cli("run", "--config", str(config), "--date", "2026-03-06").exit_code == 1
+    row = _status_row(run_cli, config, "2026-03-06")
+    assert not re.search(r"\brunning\b", row), row
+    # Nobody has the issue: "sent" is the ledger's 0, and the error says what to check.
+    assert re.match(r"  2026-03-06\s+failed\s+\d+\s+0\s+0\s+0\s+\d+\.\d s", row), row
+    assert "cannot connect to SMTP 127.0.0.1" in row
+
+
+def test_a_run_whose_process_was_killed_shows_as_interrupted(
+    write_config: WriteConfig, db_url: str, run_cli: Invoke
+) -> None:
+    config = write_config(db=db_url)
+    begin = (
+        "import datetime, sys; from newsletter.store import open_database; "
+        "from newsletter.store.runs import begin_run; "
+        "begin_run(open_database(sys.argv[1]), 'Daily Papers', datetime.date(2026, 3, 8))"
+    )
+    # The process begins a run and exits without finishing it, as a killed one would.
+    subprocess.run([sys.executable, "-c", begin, db_url], check=True, timeout=60)
+    row = _status_row(run_cli, config, "2026-03-08")
+    assert re.match(r"  2026-03-08\s+interrupted\s", row), row
+    assert "was killed" in row

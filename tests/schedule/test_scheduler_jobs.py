@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, Table, update
 from sqlalchemy.engine import Engine
 
 from newsletter.config import LoadedConfig, load_config
-from newsletter.schedule.job import Outcome
+from newsletter.schedule.job import DayOutcome
 from newsletter.schedule.scheduler import (
     DAILY_JOB,
     _schedule_retry,
@@ -24,7 +24,7 @@ from newsletter.schedule.scheduler import (
     jobs_table,
     stored_job,
 )
-from newsletter.store.runs import INTERRUPTED, RunCounts, begin_run, finish_run
+from newsletter.store.runs import RunCounts, RunStatus, begin_run, finish_run
 from tests.schedule.conftest import WriteConfig
 
 
@@ -36,8 +36,8 @@ def test_failed_day_gets_a_persistent_retry_job_for_that_day(
     scheduler = build_scheduler(loaded, engine, jobs_table(None))
     retry_at = dt.datetime(2026, 3, 2, 7, 15, tzinfo=dt.UTC)
     until = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-    _schedule_retry(scheduler, loaded, Outcome(dt.date(2026, 3, 2), "retrying", retry_at, until))
-    _schedule_retry(scheduler, loaded, Outcome(dt.date(2026, 3, 3), "sent"))  # nothing to do
+    _schedule_retry(scheduler, loaded, DayOutcome(dt.date(2026, 3, 2), "retrying", retry_at, until))
+    _schedule_retry(scheduler, loaded, DayOutcome(dt.date(2026, 3, 3), "sent"))  # nothing to do
     (job,) = scheduler.get_jobs()
     assert job.id == "retry-2026-03-02"
     assert job.trigger.run_date == retry_at
@@ -55,10 +55,10 @@ def test_interrupted_day_is_resumed_at_start(
     engine = engine_for(db_url)
     today = dt.datetime.now(dt.UTC).date()
     yesterday = today - dt.timedelta(days=1)
-    finish_run(engine, begin_run(engine, "Daily Papers", today), RunCounts(INTERRUPTED))
+    finish_run(engine, begin_run(engine, "Daily Papers", today), RunCounts(RunStatus.INTERRUPTED))
     begin_run(engine, "Daily Papers", yesterday)  # still "running": its process was killed
     old = today - dt.timedelta(days=5)  # too old to resume: that issue is stale
-    finish_run(engine, begin_run(engine, "Daily Papers", old), RunCounts(INTERRUPTED))
+    finish_run(engine, begin_run(engine, "Daily Papers", old), RunCounts(RunStatus.INTERRUPTED))
     done = today - dt.timedelta(days=2)
     finish_run(engine, begin_run(engine, "Daily Papers", done), RunCounts("sent"))
     scheduler = build_scheduler(loaded, engine, jobs_table(None))

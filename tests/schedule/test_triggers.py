@@ -9,8 +9,9 @@ import pytest
 
 from newsletter.config import parse_config
 from newsletter.config.models import ScheduleConfig
+from newsletter.config.schedule_time import parse_days
 from newsletter.errors import ConfigError
-from newsletter.schedule.triggers import build_trigger, next_fire_times, parse_days
+from newsletter.schedule.triggers import build_trigger, next_fire_times
 from tests.conftest import SHIPPED_CONFIG
 
 UTC = dt.UTC

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from newsletter.sources.http import HttpClient, RetryPolicy
+from newsletter.sources.http import FetchRetryPolicy, HttpClient
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HF_2025 = FIXTURES / "hf" / "daily_papers_2025-10-03.json"
@@ -59,11 +59,11 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def retry(sleeps: Sleeps) -> RetryPolicy:
-    return RetryPolicy(attempts=3, base_delay=0.5, max_delay=30.0, sleep=sleeps)
+def retry(sleeps: Sleeps) -> FetchRetryPolicy:
+    return FetchRetryPolicy(attempts=3, base_delay=0.5, max_delay=30.0, sleep=sleeps)
 
 
 @pytest.fixture
-def client(retry: RetryPolicy) -> Iterator[HttpClient]:
+def client(retry: FetchRetryPolicy) -> Iterator[HttpClient]:
     with HttpClient(timeout=5.0, retry=retry) as http:
         yield http

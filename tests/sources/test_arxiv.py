@@ -13,7 +13,7 @@ from newsletter.errors import SourceDataError
 from newsletter.sources.arxiv import ArxivSource
 from newsletter.sources.arxiv_formats import parse_atom, parse_rss
 from newsletter.sources.cache import ResponseCache
-from newsletter.sources.http import HttpClient, RetryPolicy
+from newsletter.sources.http import FetchRetryPolicy, HttpClient
 from tests.sources.conftest import ATOM, RSS_CV, Sleeps
 
 FEED_DAY = dt.date(2026, 8, 20)  # the channel's pubDate; the file is named for the 21st
@@ -106,7 +106,7 @@ def test_api_enrichment_batches_ids_politely(
     serve_feed(httpserver, feed.encode())
     httpserver.expect_request(API_PATH).respond_with_data(atom, content_type="application/atom+xml")
     api = HttpClient(
-        timeout=5, retry=RetryPolicy(sleep=sleeps), min_interval=3.0, user_agent="nl-test/1"
+        timeout=5, retry=FetchRetryPolicy(sleep=sleeps), min_interval=3.0, user_agent="nl-test/1"
     )
     source = arxiv(
         httpserver, client, api_client=api, api_base_url=httpserver.url_for(""), batch_size=40
@@ -127,7 +127,7 @@ def test_api_enrichment_batches_ids_politely(
 def test_failed_api_lookup_keeps_feed_data_with_a_warning(httpserver: HTTPServer, client) -> None:
     serve_feed(httpserver, RSS_CV.read_bytes())
     httpserver.expect_request(API_PATH).respond_with_data("bad id", status=400)
-    api = HttpClient(timeout=5, retry=RetryPolicy(attempts=1))
+    api = HttpClient(timeout=5, retry=FetchRetryPolicy(attempts=1))
     result = arxiv(httpserver, client, api_client=api, api_base_url=httpserver.url_for("")).fetch(
         FEED_DAY
     )

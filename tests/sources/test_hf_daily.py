@@ -15,7 +15,7 @@ from newsletter.errors import SourceDataError, SourceFetchError
 from newsletter.sources.cache import ResponseCache
 from newsletter.sources.formats import parse_hf_item
 from newsletter.sources.hf_daily import HFDailySource
-from newsletter.sources.http import HttpClient, RetryPolicy
+from newsletter.sources.http import FetchRetryPolicy, HttpClient
 from tests.sources.conftest import HF_2024, HF_2025, Sleeps, hf_items
 
 OCT3 = dt.date(2025, 10, 3)
@@ -136,7 +136,7 @@ def test_timeout_is_an_error_naming_host_and_what_to_do(httpserver: HTTPServer) 
 
     httpserver.expect_request(PATH).respond_with_handler(slow)
     with (
-        HttpClient(timeout=0.2, retry=RetryPolicy(attempts=1)) as http,
+        HttpClient(timeout=0.2, retry=FetchRetryPolicy(attempts=1)) as http,
         pytest.raises(SourceFetchError) as caught,
     ):
         source(httpserver, http).fetch(OCT3)

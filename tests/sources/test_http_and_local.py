@@ -13,13 +13,13 @@ import pytest
 from newsletter.errors import SourceDataError
 from newsletter.sources.base import SourceResult
 from newsletter.sources.collect import Collection, collect_papers
-from newsletter.sources.http import RetryPolicy, retry_after_seconds
+from newsletter.sources.http import FetchRetryPolicy, retry_after_seconds
 from newsletter.sources.local import LocalSource
 from tests.sources.conftest import HF_2024, HF_2025
 
 
 def test_retry_after_in_seconds_or_as_a_date_and_capped() -> None:
-    policy = RetryPolicy(base_delay=0.5, max_delay=30.0)
+    policy = FetchRetryPolicy(base_delay=0.5, max_delay=30.0)
     assert retry_after_seconds({"retry-after": "120"}) == 120.0
     assert policy.delay(0, 120.0) == 30.0  # a server asking for too long is capped
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=20)

@@ -15,7 +15,7 @@ from newsletter.models import DeliveryResult
 from newsletter.store.db import DeliveryRow, IssueRow
 from newsletter.store.issues import get_or_create_issue
 from newsletter.store.ledger import Ledger
-from newsletter.store.runs import SENT, RunCounts, finish_run
+from newsletter.store.runs import RunCounts, RunStatus, finish_run
 
 DAY = dt.date(2025, 10, 3)
 EMAILS = [f"reader{i:03d}@example.org" for i in range(120)]
@@ -116,7 +116,7 @@ def test_resend_makes_every_row_pending_again(any_engine: Engine) -> None:
     assert ledger.claim(EMAILS[:5]) == []
     assert ledger.reset_for_resend() == 5
     ledger.record(sent(ledger.claim(EMAILS[:5]), "second-send"))
-    finish_run(any_engine, issue, RunCounts(SENT, papers=39))
+    finish_run(any_engine, issue, RunCounts(RunStatus.SENT, papers=39))
     with any_engine.connect() as connection:
         row = connection.execute(IssueRow.__table__.select()).one()
     assert row.status == "sent" and row.sent == 5 and row.papers == 39  # sent: from the ledger

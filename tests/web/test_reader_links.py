@@ -90,7 +90,7 @@ def test_unsubscribe_get_only_shows_a_button(client, engine, reader) -> None:
 def test_unsubscribed_yaml_reader_is_not_mailed(client, engine, loaded) -> None:
     path = f"/unsubscribe/{real_token(engine, 'ada@example.org', 'unsubscribe')}"
     assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
-    from newsletter.pipeline import config_subscribers
+    from newsletter.readers import config_subscribers
 
     assert mailing_list(loaded.model.database.url, config_subscribers(loaded)) == []
 

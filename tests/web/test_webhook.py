@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from newsletter.models import SubscriberStatus
-from newsletter.pipeline import config_subscribers
+from newsletter.readers import config_subscribers
 from newsletter.store.audience import mailing_list
 from newsletter.store.events import stopping_status
 from newsletter.store.subscribers import get_subscriber, set_status, upsert_subscriber

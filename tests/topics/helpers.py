@@ -8,7 +8,7 @@ from typing import Any
 from newsletter.config.models import GroupingConfig, MatchConfig, TopicConfig
 from newsletter.models import Paper
 from newsletter.topics.grouping import compile_topics, group_compiled
-from newsletter.topics.rules import Outcome, compile_match
+from newsletter.topics.rules import MatchOutcome, compile_match
 from newsletter.topics.terms import PaperText
 
 
@@ -39,7 +39,7 @@ def topic(name: str, match: dict[str, Any], **extra: Any) -> TopicConfig:
     return TopicConfig.model_validate({"name": name, "match": match, **extra})
 
 
-def evaluate(match: dict[str, Any], target: Paper) -> Outcome | None:
+def evaluate(match: dict[str, Any], target: Paper) -> MatchOutcome | None:
     """Compile one ``match:`` block and evaluate it on one paper, as grouping does."""
     condition = compile_match(MatchConfig.model_validate(match), "topics[0].match")
     return condition.evaluate(PaperText(target, condition.anchors))

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
-if TYPE_CHECKING:
-    from newsletter.render.live import Rendered
+from newsletter.preview import Preview
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One rendering the page shows: the preview and every address it can switch to."""
+
+    preview: Preview
+    subscribers: list[str]
+
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:16px;background:#eef0f3;color:#1f2328}

@@ -3,8 +3,8 @@ pause between batches, and never treat a claimed-but-unrecorded row as safe to r
 
 The pipeline's ``Delivery`` claims each batch in the ledger, hands it to ``send_segment``
 and records the answer. When the process is asked to stop, the next ``send_segment``
-raises ``ShutdownRequested`` before sending anything: ``Delivery`` records those readers as
-failed ("not sent: shutting down") and stops, and a failed row is exactly what the next run
+raises ``ShutdownRequestedError`` before sending anything: ``Delivery`` records those readers
+as failed with reason ``SHUTDOWN`` and stops, and a failed row is exactly what the next run
 claims and sends. The batch already with the provider finishes and is recorded first.
 """
 
@@ -15,19 +15,11 @@ from collections.abc import Sequence
 
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient
-from newsletter.errors import DeliveryError
+from newsletter.errors import ShutdownRequestedError
 from newsletter.models import DeliveryResult, OutgoingEmail
-from newsletter.sending import SHUTTING_DOWN
 
 # Set by SIGTERM/SIGINT: the process is stopping. Process-wide by nature, like a signal.
 STOP = threading.Event()
-
-
-class ShutdownRequested(DeliveryError):
-    """The scheduler is stopping; readers not yet handed to the provider wait for next time."""
-
-    def __init__(self) -> None:
-        super().__init__(SHUTTING_DOWN)
 
 
 class ScheduledBackend(EmailBackend):
@@ -68,7 +60,7 @@ class ScheduledBackend(EmailBackend):
         if self._batches and self.pause:
             self.stop.wait(self.pause)  # a shutdown cuts the pause short
         if self.stop.is_set():
-            raise ShutdownRequested
+            raise ShutdownRequestedError
         self._batches += 1
 
     def send_segment(

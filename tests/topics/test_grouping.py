@@ -16,7 +16,7 @@ from newsletter.sources.collect import collect_papers
 from newsletter.topics import filter_sections, group_by_topic
 from tests.conftest import SHIPPED_CONFIG
 from tests.seed_page import SEED_PAGE, parse_seed_page, seed_papers
-from tests.topics_helpers import group, paper, topic
+from tests.topics.helpers import group, paper, topic
 
 VIDEO = topic("Video", {"keywords": ["video"]})
 DIFFUSION = topic("Diffusion", {"keywords": ["diffusion"]})

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -20,17 +19,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from newsletter import pipeline
+from newsletter import preview as previews
 from newsletter.config import LoadedConfig, load_config
 from newsletter.errors import NewsletterError
 from newsletter.render.environment import template_search_path
-from newsletter.render.live_page import page
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    preview: pipeline.Preview
-    subscribers: list[str]
+from newsletter.web.live_preview_page import Rendered, page
 
 
 class LivePreview:
@@ -78,7 +71,7 @@ class LivePreview:
     def _render(self, email: str | None) -> Rendered | str:
         try:
             loaded = self._load()
-            preview = pipeline.preview(loaded, self.day, email)
+            preview = previews.preview(loaded, self.day, email)
         except NewsletterError as exc:
             return str(exc)
         emails = [s.email for s in loaded.model.subscribers]

@@ -14,15 +14,20 @@ from typing import Protocol
 
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient
-from newsletter.errors import DeliveryError
-from newsletter.models import DeliveryResult, OutgoingEmail, Subscriber, SubscriberStatus
-from newsletter.store.ledger import SENDING, SENT, Ledger
+from newsletter.errors import DeliveryError, ShutdownRequestedError
+from newsletter.models import (
+    DeliveryReason,
+    DeliveryResult,
+    OutgoingEmail,
+    Subscriber,
+    SubscriberStatus,
+)
+from newsletter.store.ledger import Ledger, RowStatus
 
-Segment = frozenset[str] | None
-Progress = Callable[[int, int], None]  # (readers done, readers in total)
+TopicSet = frozenset[str] | None  # a reader's chosen topics; None: every topic
+DeliveryProgress = Callable[[int, int], None]  # (readers done, readers in total)
 
 ALREADY_SENT = "already sent"
-SHUTTING_DOWN = "shutting down: left for the next run"
 NOTHING_TODAY = "no papers in their topics today"
 IN_DOUBT = (
     "in doubt: a run was killed while this message was with the provider; not sent again so "
@@ -34,7 +39,7 @@ IN_DOUBT = (
 class SegmentSource(Protocol):
     """What the pipeline's composer offers: one shared message per segment, per-reader parts."""
 
-    def segment_message(self, topics: Segment) -> OutgoingEmail | None: ...
+    def segment_message(self, topics: TopicSet) -> OutgoingEmail | None: ...
 
     def recipient(self, subscriber: Subscriber) -> Recipient: ...
 
@@ -45,21 +50,27 @@ class Delivery:
     ledger: Ledger
     composer: SegmentSource
     retry_in_doubt: bool = False
-    progress: Progress | None = None
+    progress: DeliveryProgress | None = None
 
     def run(self, subscribers: Sequence[Subscriber]) -> list[DeliveryResult]:
         """Send to every active reader who has not had this issue; one result per reader."""
         results, segments = self._plan(subscribers)
         statuses = self.ledger.prepare(e for group in segments.values() for e in group)
         in_doubt_too = self.retry_in_doubt or self.backend.idempotent
-        todo: dict[Segment, list[Subscriber]] = {}
+        todo: dict[TopicSet, list[Subscriber]] = {}
         for topics, readers in segments.items():
             for reader in readers.values():
                 status = statuses[reader.email]
-                if status == SENT:
-                    results.append(DeliveryResult(reader.email, "skipped", detail=ALREADY_SENT))
-                elif status == SENDING and not in_doubt_too:
-                    results.append(DeliveryResult(reader.email, "failed", detail=IN_DOUBT))
+                if status == RowStatus.SENT:
+                    results.append(
+                        _skipped(reader.email, DeliveryReason.ALREADY_SENT, ALREADY_SENT)
+                    )
+                elif status == RowStatus.SENDING and not in_doubt_too:
+                    results.append(
+                        DeliveryResult(
+                            reader.email, "failed", detail=IN_DOUBT, reason=DeliveryReason.IN_DOUBT
+                        )
+                    )
                 else:
                     todo.setdefault(topics, []).append(reader)
         total = sum(len(readers) for readers in todo.values())
@@ -69,21 +80,21 @@ class Delivery:
 
     def _plan(
         self, subscribers: Sequence[Subscriber]
-    ) -> tuple[list[DeliveryResult], dict[Segment, dict[str, Subscriber]]]:
+    ) -> tuple[list[DeliveryResult], dict[TopicSet, dict[str, Subscriber]]]:
         """Skip readers who are not active or have nothing today; group the rest."""
         skipped: list[DeliveryResult] = []
-        segments: dict[Segment, dict[str, Subscriber]] = {}
+        segments: dict[TopicSet, dict[str, Subscriber]] = {}
         for reader in subscribers:
             if reader.status is not SubscriberStatus.ACTIVE:
-                skipped.append(DeliveryResult(reader.email, "skipped", detail=reader.status.value))
+                skipped.append(_skipped(reader.email, DeliveryReason.INACTIVE, reader.status.value))
             elif self.composer.segment_message(reader.topics) is None:
-                skipped.append(DeliveryResult(reader.email, "skipped", detail=NOTHING_TODAY))
+                skipped.append(_skipped(reader.email, DeliveryReason.NOTHING_TODAY, NOTHING_TODAY))
             else:
                 segments.setdefault(reader.topics, {})[reader.email] = reader
         return skipped, segments
 
     def _send(
-        self, todo: dict[Segment, list[Subscriber]], in_doubt_too: bool, total: int
+        self, todo: dict[TopicSet, list[Subscriber]], in_doubt_too: bool, total: int
     ) -> list[DeliveryResult]:
         """Batches go to the backend one at a time, on a worker thread, so that the next
         batch's links are signed while the current one is with the provider. The worker
@@ -109,7 +120,7 @@ class Delivery:
         return results
 
     def _batches(
-        self, todo: dict[Segment, list[Subscriber]]
+        self, todo: dict[TopicSet, list[Subscriber]]
     ) -> Iterator[tuple[OutgoingEmail, list[Subscriber]]]:
         size = max(1, self.backend.batch_size)
         for topics, readers in todo.items():
@@ -123,7 +134,9 @@ class Delivery:
     ) -> list[DeliveryResult]:
         claimed = self.ledger.claim(list(prepared), in_doubt_too=in_doubt_too)
         lost = [  # another run claimed these between prepare and now: it sends them
-            DeliveryResult(e, "skipped", detail=ALREADY_SENT) for e in prepared if e not in claimed
+            _skipped(e, DeliveryReason.ALREADY_SENT, ALREADY_SENT)
+            for e in prepared
+            if e not in claimed
         ]
         if not claimed:
             return lost
@@ -153,4 +166,10 @@ def _collect(
 
 
 def _not_attempted(email: str, error: DeliveryError) -> DeliveryResult:
-    return DeliveryResult(email, "failed", detail=f"not sent: {error}")
+    shutdown = isinstance(error, ShutdownRequestedError)
+    reason = DeliveryReason.SHUTDOWN if shutdown else DeliveryReason.NOT_ATTEMPTED
+    return DeliveryResult(email, "failed", detail=f"not sent: {error}", reason=reason)
+
+
+def _skipped(email: str, reason: DeliveryReason, detail: str) -> DeliveryResult:
+    return DeliveryResult(email, "skipped", detail=detail, reason=reason)

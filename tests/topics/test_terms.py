@@ -15,7 +15,7 @@ from newsletter.topics.rules import KeywordCondition
 from newsletter.topics.terms import PaperText, compile_phrase, split_words
 from tests.conftest import SHIPPED_CONFIG
 from tests.seed_page import seed_papers
-from tests.topics_helpers import matches, paper
+from tests.topics.helpers import matches, paper
 
 
 def found(term: str, text: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsletter.topics.rules import required_literal
-from tests.topics_helpers import evaluate, matches, paper
+from tests.topics.helpers import evaluate, matches, paper
 
 FLOW = paper(
     "2501.00001",

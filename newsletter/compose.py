@@ -1,0 +1,109 @@
+"""One issue, rendered once per topic set and personalized per reader: the shared message
+(List-Id, Reply-To) and each reader's own links and List-Unsubscribe headers (RFC 8058).
+
+Built by ``pipeline.run`` for delivery and by ``preview`` for one reader; renders nothing
+until a segment is asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from newsletter.config import LoadedConfig
+from newsletter.delivery.message import Recipient, expand, make_message_id, sender_domain
+from newsletter.dispatch import TopicSet
+from newsletter.models import Issue, OutgoingEmail, Subscriber
+from newsletter.render import RenderedIssue, Renderer, build_context
+from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
+from newsletter.tokens import TokenSigner
+from newsletter.topics import filter_sections
+
+
+class IssueComposer:
+    """Renders segments and turns them into personalized ``OutgoingEmail``s."""
+
+    def __init__(self, loaded: LoadedConfig, issue: Issue, signer: TokenSigner) -> None:
+        self.loaded = loaded
+        self.issue = issue
+        self.signer = signer
+        templates_dir = loaded.model.newsletter.templates_dir
+        self.renderer = Renderer(loaded.resolve_input(templates_dir) if templates_dir else None)
+        self._cache: dict[TopicSet, RenderedIssue | None] = {}
+        self._messages: dict[TopicSet, OutgoingEmail | None] = {}
+
+    @property
+    def rendered_segments(self) -> int:
+        return sum(1 for r in self._cache.values() if r is not None)
+
+    def segment(self, topics: TopicSet) -> RenderedIssue | None:
+        """The rendering for one topic set; ``None`` when those topics have no papers."""
+        if topics not in self._cache:
+            self._cache[topics] = self._render(topics)
+        return self._cache[topics]
+
+    def _render(self, topics: TopicSet) -> RenderedIssue | None:
+        # A quiet day's notice goes to every reader, whatever topics they chose.
+        notice = self.issue.paper_count == 0
+        sections = self.issue.sections if notice else filter_sections(self.issue.sections, topics)
+        if not sections:
+            return None
+        issue = Issue(self.issue.newsletter, self.issue.date, sections)
+        ctx = build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
+        return self.renderer.render(issue, ctx)
+
+    def _chosen(self, topics: TopicSet) -> tuple[str, ...] | None:
+        """The reader's topics in display order, for "why you get this"."""
+        if topics is None:
+            return None
+        order = [t.name for t in self.loaded.model.topics]
+        return tuple(sorted(topics, key=lambda n: order.index(n) if n in order else len(order)))
+
+    def segment_message(self, topics: TopicSet) -> OutgoingEmail | None:
+        """The segment's shared message, placeholders in place; ``None`` without papers."""
+        if topics not in self._messages:
+            rendered = self.segment(topics)
+            self._messages[topics] = None if rendered is None else self._shared(rendered)
+        return self._messages[topics]
+
+    def _shared(self, rendered: RenderedIssue) -> OutgoingEmail:
+        n = self.loaded.model.newsletter
+        headers = {"List-Id": f"{n.name} <{list_id(n.name, n.sender)}>"}
+        if n.reply_to:
+            headers["Reply-To"] = n.reply_to
+        return OutgoingEmail(
+            sender=n.sender,
+            to="",
+            subject=rendered.subject,
+            html=rendered.html,
+            text=rendered.text,
+            message_id=make_message_id(sender_domain(n.sender)),
+            date=dt.datetime.now(dt.UTC),
+            headers=headers,
+            issue_key=self.issue.key,
+        )
+
+    def recipient(self, subscriber: Subscriber) -> Recipient:
+        """The reader's own links (signed tokens) and List-Unsubscribe headers (RFC 8058)."""
+        links = self.signer.links(self.loaded.model.newsletter.base_url, subscriber.email)
+        return Recipient(
+            email=subscriber.email,
+            name=subscriber.name,
+            values={
+                UNSUBSCRIBE_URL: links["unsubscribe_url"],
+                PREFERENCES_URL: links["preferences_url"],
+            },
+            headers={
+                "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+
+    def compose(self, subscriber: Subscriber, rendered: RenderedIssue) -> OutgoingEmail:
+        """One reader's complete message (previews and per-message backends)."""
+        return expand(self._shared(rendered), self.recipient(subscriber))
+
+
+def list_id(name: str, sender: str) -> str:
+    """The List-Id (RFC 2919) of a newsletter: its name as a slug at the sender's domain."""
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+    return f"{slug}.{sender_domain(sender)}"

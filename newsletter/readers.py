@@ -1,0 +1,38 @@
+"""Who a run is for: the readers named in the YAML, synced into the database, plus every
+reader kept there (web subscribers, their own topic choices and status).
+
+One home for the pipeline, the scheduler and the web app.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from newsletter.config import LoadedConfig
+from newsletter.models import Subscriber
+from newsletter.store.subscribers import all_subscribers, sync_config_subscribers
+
+
+def config_subscribers(loaded: LoadedConfig) -> list[Subscriber]:
+    """The readers the YAML names, as the config states them."""
+    return [
+        Subscriber(
+            email=s.email,
+            name=s.name,
+            topics=frozenset(s.topics) if s.topics else None,
+            timezone=s.timezone,
+        )
+        for s in loaded.model.subscribers
+    ]
+
+
+def readers_for_run(
+    loaded: LoadedConfig, engine: Engine, only: frozenset[str] | None = None
+) -> list[Subscriber]:
+    """Every reader the database knows after syncing the YAML's (any status: delivery skips
+    the inactive ones with a reason); ``only`` narrows them to these addresses."""
+    sync_config_subscribers(engine, config_subscribers(loaded))
+    readers = all_subscribers(engine)
+    if only is not None:
+        readers = [r for r in readers if r.email in only]
+    return readers
