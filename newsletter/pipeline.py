@@ -21,7 +21,7 @@ from newsletter.delivery import EmailBackend, get_backend
 from newsletter.dispatch import Delivery, DeliveryProgress
 from newsletter.errors import NewsletterError, NoPapersError
 from newsletter.models import DeliveryReason, DeliveryResult, Issue, Section, Topic
-from newsletter.profiles import build_profiles
+from newsletter.profiles.build import build_profiles
 from newsletter.readers import readers_for_run
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, SourceProgress, collect_papers

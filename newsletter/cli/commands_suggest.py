@@ -11,7 +11,7 @@ import yaml
 from newsletter.cli.options import config_option
 from newsletter.config import load_config
 from newsletter.config.models import ARXIV_ID, TopicConfig
-from newsletter.profiles import Profile, resolve_examples, rule_path, similar_to_blocks
+from newsletter.profiles.build import Profile, resolve_examples, rule_path, similar_to_blocks
 from newsletter.profiles.suggest import DEFAULT_TERMS, suggest_topic
 from newsletter.sources.recorded import UNDATED, recorded_days
 from newsletter.topics.preview import DayPreview, preview_topic

@@ -19,7 +19,7 @@ from newsletter.cli.commands_suggest import suggest_command
 from newsletter.cli.options import as_date, config_option, date_option
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
-from newsletter.profiles import build_profiles
+from newsletter.profiles.build import build_profiles
 from newsletter.sources import build_sources
 from newsletter.sources.collect import collect_papers
 from newsletter.topics import Explanation, explain, to_json

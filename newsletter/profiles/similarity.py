@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from typing import TYPE_CHECKING
 
 from newsletter.models import Paper
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,10 @@ def paper_text(paper: Paper) -> str:
 
 
 def make_vectorizer() -> TfidfVectorizer:
+    # Imported here: scikit-learn takes about a second to load, and most configs never need it.
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     # Single words: on the recorded days word pairs spread a short abstract over so many
     # features that related papers scored like unrelated ones (see bench/bench_relevance.py).
     return TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32)
@@ -64,6 +69,8 @@ class Profile:
         """Similarity of each paper (by id) to its nearest profile paper."""
         if not papers:
             return {}
+        import numpy as np
+
         vectorizer = make_vectorizer()
         texts = [p.text for p in self.papers] + [paper_text(p) for p in papers]
         try:

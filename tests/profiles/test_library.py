@@ -9,7 +9,7 @@ import pytest
 
 from newsletter.config import load_config
 from newsletter.errors import ConfigError
-from newsletter.profiles import build_profiles
+from newsletter.profiles.build import build_profiles
 from newsletter.profiles.library import LibraryError, read_library
 from newsletter.topics import group_by_topic
 from tests.profiles.conftest import PROFILE_IDS, atom_papers, hf_papers

@@ -11,8 +11,8 @@ from pytest_httpserver import HTTPServer
 
 from newsletter.config import load_config
 from newsletter.errors import ConfigError
-from newsletter.profiles import ArxivLookup, build_profiles
-from newsletter.sources.http import HttpClient, FetchRetryPolicy
+from newsletter.profiles.build import ArxivLookup, build_profiles
+from newsletter.sources.http import FetchRetryPolicy, HttpClient
 from newsletter.topics import group_by_topic
 from newsletter.topics.explain import explain
 from tests.profiles.conftest import PROFILE_IDS, atom_papers, day_papers, hf_papers, write_day
