@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bibtexparser.entrypoint import parse_string
-
 from newsletter.sources.arxiv_formats import find_arxiv_id
 from newsletter.sources.text import clean_abstract, clean_title
 
@@ -55,6 +53,8 @@ def read_library(path: Path) -> list[LibraryEntry]:
 
 
 def read_bibtex(text: str, path: Path) -> list[LibraryEntry]:
+    from bibtexparser.entrypoint import parse_string  # only for configs that name a .bib
+
     library = parse_string(text)
     if library.failed_blocks:
         block = library.failed_blocks[0]

@@ -18,18 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-
 from newsletter.models import Paper
 from newsletter.profiles.similarity import ProfilePaper, paper_text
 
 DEFAULT_TERMS = 6
 TOKEN = r"(?u)\b[A-Za-z][\w-]*\w\b"  # words, hyphenated ones whole ("text-to-image")
-# The words of how papers are written, not of what they are about.
-STOP_WORDS = sorted(
-    ENGLISH_STOP_WORDS
-    | {
+# The words of how papers are written, not of what they are about (with English stop words).
+WRITING_WORDS = frozenset(
+    {
         "approach",
         "approaches",
         "based",
@@ -107,9 +103,16 @@ class Suggestion:
 def distinguishing_terms(
     examples: Sequence[ProfilePaper], background: Sequence[Paper], count: int = DEFAULT_TERMS
 ) -> list[Term]:
+    # Imported here: scikit-learn takes about a second to load; only `topics suggest` needs it.
+    import numpy as np
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
     texts = [p.text for p in examples] + [paper_text(p) for p in background]
     vectorizer = CountVectorizer(
-        stop_words=STOP_WORDS, ngram_range=(1, 2), binary=True, token_pattern=TOKEN
+        stop_words=sorted(ENGLISH_STOP_WORDS | WRITING_WORDS),
+        ngram_range=(1, 2),
+        binary=True,
+        token_pattern=TOKEN,
     )
     try:
         matrix = vectorizer.fit_transform(texts).tocsc()
