@@ -29,6 +29,7 @@ from newsletter.store import open_database
 from newsletter.store.issues import save_archive
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
+from newsletter.store.privacy import purge_unconfirmed
 from newsletter.store.runs import RunCounts, RunStatus, begin_run, finish_run
 from newsletter.store.settings import signing_secret
 from newsletter.tokens import TokenSigner
@@ -59,6 +60,7 @@ class RunReport:
     seconds: float = 0.0
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
     marked_sent: int = 0
+    purged_unconfirmed: int = 0  # sign-ups never confirmed, deleted by this run (retention)
 
     @property
     def papers(self) -> int:
@@ -227,9 +229,12 @@ def _run(
     options: CollectOptions | None,
     sending: SendOptions,
 ) -> RunReport:
+    # Retention: a sign-up nobody confirmed is not kept for ever (the readers section).
+    purged = purge_unconfirmed(engine, loaded.model.readers.purge_unconfirmed_after_days)
     collection, issue = collect_and_group(loaded, day, options, engine)
     backend = backend or get_backend(loaded)
     report = RunReport(day, issue.newsletter, collection, issue.sections, backend.destination)
+    report.purged_unconfirmed = purged
     if collection.quiet and not collection.papers:
         report.empty_day = loaded.model.collect.empty_day
         issue = notice_issue(issue)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from newsletter.config import LoadedConfig, load_config
 from newsletter.errors import NewsletterError
 from newsletter.models import SubscriberStatus
 from newsletter.store import open_database
+from newsletter.store.events import reactivate as store_reactivate
+from newsletter.store.events import suppressed_readers
+from newsletter.store.privacy import forget_reader, reader_data
 from newsletter.store.subscriber_csv import export_csv, import_csv
 from newsletter.store.subscribers import (
     all_subscribers,
@@ -35,7 +39,8 @@ def known_topics(loaded: LoadedConfig) -> list[str]:
 
 @click.group(epilog="Example: newsletter subscribers import readers.csv")
 def subscribers() -> None:
-    """Add, remove, list, import and export readers (kept in the configured database)."""
+    """Add, remove, list, import, export, reactivate and forget readers (kept in the
+    configured database)."""
 
 
 @subscribers.command(
@@ -77,21 +82,54 @@ def remove(config_path: str | None, email: str, unsubscribe: bool) -> None:
     click.echo(f"{email}: {'unsubscribed' if unsubscribe else 'removed'}")
 
 
-@subscribers.command(name="list", epilog="Example: newsletter subscribers list --status active")
+SUPPRESSED = "suppressed"  # bounced, complained or unsubscribed: shows why and since when
+
+
+@subscribers.command(name="list", epilog="Example: newsletter subscribers list --status suppressed")
 @config_option
 @click.option(
     "--status",
-    type=click.Choice([s.value for s in SubscriberStatus]),
+    type=click.Choice([s.value for s in SubscriberStatus] + [SUPPRESSED]),
     default=None,
-    help="Only readers with this status.",
+    help="Only readers with this status; 'suppressed': every stopped reader, why and since when.",
 )
 def list_(config_path: str | None, status: str | None) -> None:
     """Show every reader: address, status and topics."""
     _, engine = _open(config_path)
+    if status == SUPPRESSED:
+        stopped = suppressed_readers(engine)
+        for item in stopped:
+            since = f"{item.since:%Y-%m-%d %H:%M} UTC"
+            click.echo(f"{item.email}\t{item.status.value}\tsince {since}\t{item.reason}")
+        click.echo(f"{len(stopped)} suppressed", err=True)
+        return
     shown = [r for r in all_subscribers(engine) if status is None or r.status.value == status]
     for reader in shown:
         click.echo(f"{reader.display}\t{reader.status.value}\t{_topics(reader.topics)}")
     click.echo(f"{len(shown)} subscribers", err=True)
+
+
+@subscribers.command(epilog="Example: newsletter subscribers reactivate ada@example.org --yes")
+@config_option
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do it without asking (scripts).")
+def reactivate(config_path: str | None, email: str, yes: bool) -> None:
+    """Mail a suppressed reader again, on purpose (after they fixed their mailbox or asked
+    to be back). Mailing an address that bounced or complained hurts the sender's reputation."""
+    _, engine = _open(config_path)
+    current = next(
+        (s for s in suppressed_readers(engine) if s.email.lower() == email.lower()), None
+    )
+    if current is None:
+        raise NewsletterError(
+            f"{email} is not suppressed; see: newsletter subscribers list --status suppressed"
+        )
+    click.echo(f"{current.email}: {current.status.value} since {current.since:%Y-%m-%d}: "
+               f"{current.reason}")  # fmt: skip
+    if not yes:
+        click.confirm("Mail this address again?", abort=True)
+    store_reactivate(engine, email)
+    click.echo(f"{current.email}: active again")
 
 
 @subscribers.command(
@@ -99,21 +137,32 @@ def list_(config_path: str | None, status: str | None) -> None:
 )
 @config_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_(config_path: str | None, file: Path) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also add readers erased on request (subscribers forget), with their new consent.",
+)
+def import_(config_path: str | None, file: Path, force: bool) -> None:
     """Import readers from a CSV with a header row: email, and optionally name and topics
-    (topic names separated by ";"). Bad rows are reported with their line and skipped."""
+    (topic names separated by ";"). Bad rows are reported with their line and skipped;
+    readers erased on request are left out (and counted) unless --force."""
     loaded, engine = _open(config_path)
-    report = import_csv(engine, file, known_topics(loaded))
+    report = import_csv(engine, file, known_topics(loaded), force=force)
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
+    left_out = f", {report.forgotten} left out (erased on request; --force adds them)"
     click.echo(
         f"{report.added} added, {report.updated} updated, {len(report.problems)} rows skipped"
+        + (left_out if report.forgotten else "")
     )
     if report.problems:
         raise SystemExit(1)
 
 
-@subscribers.command(epilog="Example: newsletter subscribers export --out readers.csv")
+@subscribers.command(
+    epilog="Example: newsletter subscribers export --out readers.csv   "
+    "(one reader as JSON: --email ada@example.org)"
+)
 @config_option
 @click.option(
     "--out",
@@ -121,15 +170,45 @@ def import_(config_path: str | None, file: Path) -> None:
     default=None,
     help="File to write (default: standard output).",
 )
-def export(config_path: str | None, out: Path | None) -> None:
-    """Write every reader as CSV (email, name, topics, status, created_at)."""
+@click.option(
+    "--email",
+    default=None,
+    help="Only this reader, as JSON: subscription, topics, consent, deliveries, events.",
+)
+def export(config_path: str | None, out: Path | None, email: str | None) -> None:
+    """Write every reader as CSV (email, name, topics, status, created_at), or everything
+    held about one reader as JSON (--email; a data-access request)."""
     _, engine = _open(config_path)
+    if email is not None:
+        data = reader_data(engine, email)
+        if data is None:
+            raise NewsletterError(f"nothing is held about {email!r}")
+        document = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if out is None:
+            click.echo(document, nl=False)
+        else:
+            out.write_text(document, encoding="utf-8")
+        return
     if out is None:
         count = export_csv(engine, sys.stdout)
     else:
         with out.open("w", encoding="utf-8", newline="") as handle:
             count = export_csv(engine, handle)
     click.echo(f"{count} subscribers exported", err=True)
+
+
+@subscribers.command(epilog="Example: newsletter subscribers forget ada@example.org --yes")
+@config_option
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do it without asking (scripts).")
+def forget(config_path: str | None, email: str, yes: bool) -> None:
+    """Erase a reader (an erasure request): subscription, deliveries, bounce records. Only a
+    keyed hash stays, so a later import does not add them back (import --force does)."""
+    _, engine = _open(config_path)
+    if not yes:
+        click.confirm(f"Erase everything held about {email}?", abort=True)
+    held = forget_reader(engine, email)
+    click.echo(f"{email}: {'erased' if held else 'nothing was held'}; kept a keyed hash only")
 
 
 def _topics(topics: frozenset[str] | None) -> str:

@@ -87,6 +87,8 @@ def show_run_report(report: RunReport) -> None:
     if len(failures) > 20:
         echo(f"  ... and {len(failures) - 20} more failed", err=True)
     echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
+    if report.purged_unconfirmed:
+        echo(f"Deleted {report.purged_unconfirmed} sign-ups never confirmed (readers section)")
 
 
 def show_sources(report: RunReport) -> None:

@@ -100,6 +100,13 @@ def delivery_secrets_set(config: NewsletterConfig) -> Iterable[tuple[Loc, str]]:
                 f"environment variable {variable} is not set; export it before running "
                 f"(the {config.delivery.backend} backend needs it)",
             )
+    dkim = getattr(options, "dkim", None)
+    if dkim is not None and not os.environ.get(dkim.private_key_env):
+        yield (
+            ("delivery", "options", "dkim", "private_key_env"),
+            f"environment variable {dkim.private_key_env} is not set; export the PEM private "
+            "key the DKIM record publishes",
+        )
     smtp_pair = [getattr(options, k, None) for k in ("username_env", "password_env")]
     if any(smtp_pair) and not all(smtp_pair):
         yield (("delivery", "options"), "set both username_env and password_env, or neither")

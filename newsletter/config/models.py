@@ -306,6 +306,14 @@ class NoOptions(Strict):
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
+class DkimOptions(Strict):
+    """Sign with the key in ``private_key_env`` (PEM), published at selector._domainkey.domain."""
+
+    domain: str = Field(max_length=253, pattern=r"^([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$")
+    selector: str = Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,62})$")
+    private_key_env: str = Field(pattern=ENV_NAME)
+
+
 class SmtpOptions(Strict):
     """Credentials only through environment variables named here (checked at load time)."""
 
@@ -316,6 +324,7 @@ class SmtpOptions(Strict):
     password_env: str | None = Field(default=None, pattern=ENV_NAME)
     timeout: float = Field(default=30.0, gt=0)
     ca_file: str | None = None  # PEM bundle to trust instead of the system's (private relays)
+    dkim: DkimOptions | None = None  # sign every message (docs/delivery.md: the DNS records)
 
 
 class SendGridOptions(Strict):
@@ -440,6 +449,17 @@ class DatabaseConfig(Strict):
     url: str = "sqlite:///newsletter.db"
 
 
+class ReadersConfig(Strict):
+    """How long the program keeps what, and when bounces stop mail (docs/delivery.md)."""
+
+    # A soft bounce (deferred, blocked, mailbox full) stops mail only after this many
+    # messages bounced softly within soft_bounce_window_days; hard bounces stop it at once.
+    soft_bounce_limit: int = Field(default=5, ge=1, le=100)
+    soft_bounce_window_days: int = Field(default=30, ge=1, le=365)
+    # Sign-ups not confirmed within this many days are deleted by the daily job.
+    purge_unconfirmed_after_days: int = Field(default=7, ge=1, le=365)
+
+
 class NewsletterConfig(Strict):
     """The whole configuration file."""
 
@@ -453,6 +473,7 @@ class NewsletterConfig(Strict):
     collect: CollectConfig = Field(default_factory=CollectConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    readers: ReadersConfig = Field(default_factory=ReadersConfig)
 
     @field_validator("database", mode="before")
     @classmethod

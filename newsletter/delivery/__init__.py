@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from newsletter.config import LoadedConfig
 from newsletter.config.models import (
     ConsoleDelivery,
+    DkimOptions,
     MemoryDelivery,
     OutboxDelivery,
     SendGridDelivery,
@@ -17,6 +19,9 @@ from newsletter.delivery.console import ConsoleBackend
 from newsletter.delivery.memory import MemoryBackend
 from newsletter.delivery.outbox import OutboxBackend
 from newsletter.errors import ConfigError
+
+if TYPE_CHECKING:
+    from newsletter.delivery.dkim_signing import DkimSigner
 
 __all__ = ["ConsoleBackend", "EmailBackend", "MemoryBackend", "OutboxBackend", "get_backend"]
 
@@ -42,6 +47,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             password=_secret(o.password_env),
             timeout=o.timeout,
             ca_file=loaded.resolve_input(o.ca_file) if o.ca_file else None,
+            dkim=_dkim_signer(o.dkim),
         )
     if isinstance(config, SendGridDelivery):
         from newsletter.delivery.sendgrid import SendGridBackend, SendGridRetryPolicy
@@ -57,6 +63,15 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             retry=SendGridRetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
         )
     raise ConfigError(f"delivery.backend: {config.backend!r} is not available")
+
+
+def _dkim_signer(options: DkimOptions | None) -> DkimSigner | None:
+    if options is None:
+        return None
+    from newsletter.delivery.dkim_signing import DkimSigner
+
+    key = _secret(options.private_key_env) or ""
+    return DkimSigner(options.domain, options.selector, key.encode("utf-8"))
 
 
 def _secret(variable: str | None) -> str | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from newsletter.delivery.base import EmailBackend
+from newsletter.delivery.dkim_signing import DkimSigner
 from newsletter.delivery.message import build_mime
 from newsletter.errors import DeliveryError
 from newsletter.models import DeliveryResult, OutgoingEmail
@@ -41,10 +42,12 @@ class SmtpBackend(EmailBackend):
         password: str | None = None,
         timeout: float = 30.0,
         ca_file: Path | None = None,
+        dkim: DkimSigner | None = None,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.timeout = timeout
         self.ca_file = ca_file
+        self.dkim = dkim
         self.connections_opened = 0  # for tests and benches: proves the connection is reused
         self._username, self._password = username, password
         self._connection: smtplib.SMTP | None = None
@@ -76,12 +79,15 @@ class SmtpBackend(EmailBackend):
                 self.close()
 
     def _send_one(self, message: OutgoingEmail) -> DeliveryResult:
-        mime = build_mime(message)
+        wire = build_mime(message).as_bytes()
+        if self.dkim is not None:
+            wire = self.dkim.sign(wire)
         sender = email.utils.parseaddr(message.sender)[1]
         for attempt in (1, 2):
             try:
                 assert self._connection is not None
-                self._connection.send_message(mime, from_addr=sender, to_addrs=[message.to])
+                options = _mail_options(sender, message.to)
+                self._connection.sendmail(sender, [message.to], wire, mail_options=options)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = exc.recipients.get(message.to, (0, b"refused"))
                 return DeliveryResult(message.to, "failed", detail=_reply(code, text))
@@ -146,6 +152,13 @@ class SmtpBackend(EmailBackend):
             connection.starttls(context=context)
             connection.ehlo()
         return connection
+
+
+def _mail_options(*addresses: str) -> list[str]:
+    """What smtplib's send_message would ask for: SMTPUTF8 for a non-ASCII address."""
+    if all(a.isascii() for a in addresses):
+        return []
+    return ["SMTPUTF8", "BODY=8BITMIME"]
 
 
 def _reply(code: int, text: bytes | str) -> str:

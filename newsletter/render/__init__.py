@@ -75,7 +75,8 @@ class Renderer:
             subject=ctx.subject,
             preheader=ctx.preheader,
             html=fitted.html,
-            text=render_text(ctx.issue, ctx),  # ctx.issue: paper text disarmed
+            # The step that fitted the HTML shapes the text too (ctx.issue: text disarmed).
+            text=render_text(fitted.ctx.issue, fitted.ctx),
             step=fitted.step.number,
             step_description=fitted.description,
             budget_bytes=fitted.budget_bytes,

@@ -1,5 +1,9 @@
 """The size budget: degrade a big day in steps until the HTML fits, never dropping a paper.
 
+The plain-text part is rendered from the context of the step that fitted (``Fitted.ctx``), so
+it is shortened and folded the same way: a 500-paper day's text no longer carries every
+summary while its HTML shows titles.
+
 Steps, tried in order until one fits:
     0 full            summaries at ``summary_chars``
     1 short           summaries cut to ``short_summary_chars``
@@ -54,6 +58,7 @@ class Fitted:
     step: Step
     per_topic: int | None  # for the folded step: papers shown per topic
     budget_bytes: int
+    ctx: RenderContext  # the context this step rendered (card style, folded issue)
 
     @property
     def description(self) -> str:
@@ -79,18 +84,21 @@ def fit(ctx: RenderContext, render: Callable[[RenderContext], str]) -> Fitted:
     """The first step whose HTML is within ``ctx.html_budget_bytes``."""
     limit = ctx.html_budget_bytes
     for step in STEPS[:-1]:
-        html = render(replace(ctx, card=step.card))
+        stepped = replace(ctx, card=step.card)
+        html = render(stepped)
         if budgeted_size(html) <= limit:
-            return Fitted(html, step, None, limit)
+            return Fitted(html, step, None, limit, stepped)
     return _fit_folded(ctx, render, STEPS[-1], limit)
 
 
 def _fit_folded(
     ctx: RenderContext, render: Callable[[RenderContext], str], step: Step, limit: int
 ) -> Fitted:
+    def folded(per_topic: int) -> RenderContext:
+        return replace(ctx, issue=fold(ctx.issue, per_topic), card=step.card)
+
     def attempt(per_topic: int) -> str:
-        folded = fold(ctx.issue, per_topic)
-        return render(replace(ctx, issue=folded, card=step.card))
+        return render(folded(per_topic))
 
     low, high = 0, max((len(s.papers) for s in ctx.issue.sections), default=0)
     best = attempt(low)
@@ -107,4 +115,4 @@ def _fit_folded(
             low, best = middle, html
         else:
             high = middle - 1
-    return Fitted(best, step, low, limit)
+    return Fitted(best, step, low, limit, folded(low))

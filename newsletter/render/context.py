@@ -102,7 +102,7 @@ class RenderContext:
             badges.append(f"{paper.comments} comment{'s' * (paper.comments != 1)}")
         if paper.github_stars is not None:
             stars = paper.github_stars
-            badges.append(f"★ {stars} GitHub star{'s' * (stars != 1)}")
+            badges.append(f"★ {stars} star{'s' * (stars != 1)}")  # next to "Code on GitHub"
         return badges
 
     def summary(self, paper: Paper) -> str:
@@ -119,9 +119,11 @@ class RenderContext:
 
     @staticmethod
     def links(paper: Paper) -> list[tuple[str, str]]:
-        """(link text, URL); the text says where the link goes, even read out of context."""
+        """(link text, URL); the text says where the link goes, even read out of context.
+        The page the title already links to is not repeated (63 cards x ~75 bytes)."""
+        page = None if paper.page_url == paper.url else paper.page_url
         candidates = [
-            (_page_label(paper.page_url), paper.page_url),
+            (_page_label(page), page),
             ("arXiv abstract", paper.arxiv_url),
             ("PDF", paper.pdf_url),
             (_code_label(paper.github_repo), paper.github_repo),
@@ -172,19 +174,26 @@ def format_subject(template: str, issue: Issue, name: str) -> str:
 # "%%" in a paper's text could spell a per-reader placeholder; a word joiner between the two
 # signs keeps the text as it reads but no longer as a placeholder.
 _DISARMED = "%\u2060%"
+# C0 control characters (a NUL or an ESC in a source's text) are invalid in HTML and make the
+# MJML parser fail the whole issue; they carry nothing a reader could see, so they go.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _needs_disarming(text: str) -> bool:
+    return "%%" in text or _CONTROL.search(text) is not None
 
 
 def _disarm(text: str) -> str:
-    return text.replace("%%", _DISARMED)
+    return _CONTROL.sub("", text).replace("%%", _DISARMED)
 
 
 def disarm_placeholders(issue: Issue) -> Issue:
-    """The issue with every piece of paper text unable to forge a per-reader placeholder
-    (only papers that hold "%%" are copied)."""
+    """The issue with every piece of paper text unable to forge a per-reader placeholder or
+    to break the markup (only papers that hold "%%" or a control character are copied)."""
 
     def safe(paper: Paper) -> Paper:
         texts = (paper.title, paper.abstract, paper.ai_summary or "", *paper.authors)
-        if not any("%%" in t for t in texts):
+        if not any(_needs_disarming(t) for t in texts):
             return paper
         return replace(
             paper,

@@ -35,8 +35,8 @@ def render_text(issue: Issue, ctx: RenderContext) -> str:
         for paper in section.papers:
             out += _paper(paper, ctx, refs)
         if section.hidden:
-            out.append(f"  ... and {section.hidden} more in this topic")
-            out.append("")
+            more = f"{section.hidden} more in this topic: {ctx.archive_url}#{section.topic.anchor}"
+            out += [*_wrap(more, "  ... and "), ""]
     out += ["-" * WIDTH, "Links:"]
     out += [f"[{n}] {url}" for n, url in enumerate(refs, start=1)]
     out += ["", *_footer(ctx)]
@@ -58,6 +58,8 @@ def _ref(refs: list[str], url: str) -> str:
 def _paper(paper: Paper, ctx: RenderContext, refs: list[str]) -> list[str]:
     title = paper.title + (f" {_ref(refs, paper.url)}" if paper.url else "")
     lines = _wrap(title, "* ", "  ")
+    if ctx.card == "title":  # the size budget's title-only cards, as in the HTML
+        return lines
     if paper.authors:
         lines += _wrap(ctx.authors(paper), "  ")
     badges = ctx.badges(paper)

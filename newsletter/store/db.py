@@ -56,6 +56,40 @@ class SubscriberRow(Base):
     )
 
 
+class SuppressionRow(Base):
+    """Why and since when mail to an address stopped (bounce, complaint, unsubscribe)."""
+
+    __tablename__ = "suppressions"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)  # lower-cased
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SoftBounceRow(Base):
+    """One message that bounced softly (deferred, blocked, mailbox full): counted, not fatal."""
+
+    __tablename__ = "soft_bounces"
+    __table_args__ = (UniqueConstraint("email", "message", name="uq_soft_bounce_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)  # lower-cased
+    message: Mapped[str] = mapped_column(String(200))  # SendGrid's sg_message_id
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ForgottenRow(Base):
+    """An erased reader: only a keyed hash of the address (``store.privacy``), so a later
+    import does not quietly add them back, and nothing else."""
+
+    __tablename__ = "forgotten"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    forgotten_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class IssueRow(Base):
     """One issue: identity is newsletter name plus date."""
 

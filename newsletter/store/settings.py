@@ -13,6 +13,7 @@ from newsletter.store.db import SettingRow
 
 SECRET_ENV = "NEWSLETTER_SECRET"
 SECRET_KEY = "signing_secret"
+FORGET_KEY = "forget_key"
 
 
 def signing_secret(engine: Engine) -> str:
@@ -21,15 +22,26 @@ def signing_secret(engine: Engine) -> str:
     from_env = os.environ.get(SECRET_ENV)
     if from_env:
         return from_env
+    return generated_setting(engine, SECRET_KEY)
+
+
+def forget_key(engine: Engine) -> str:
+    """The key of the erased readers' hashes: kept in the database, never rotated with
+    ``$NEWSLETTER_SECRET``, so a new signing secret does not let erased readers back in."""
+    return generated_setting(engine, FORGET_KEY)
+
+
+def generated_setting(engine: Engine, key: str) -> str:
+    """A random value generated the first time it is asked for, then always the same."""
     with Session(engine) as session:
-        row = session.get(SettingRow, SECRET_KEY)
+        row = session.get(SettingRow, key)
         if row is not None:
             return row.value
-        session.add(SettingRow(key=SECRET_KEY, value=secrets.token_urlsafe(32)))
+        session.add(SettingRow(key=key, value=secrets.token_urlsafe(32)))
         try:
             session.commit()
         except IntegrityError:  # another process created it first: use theirs
             session.rollback()
-        row = session.get(SettingRow, SECRET_KEY)
+        row = session.get(SettingRow, key)
         assert row is not None
         return row.value

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from newsletter.errors import NewsletterError
 from newsletter.store.db import SubscriberRow
+from newsletter.store.privacy import forgotten_among, unforget
 from newsletter.store.subscribers import (
     InvalidEmailError,
     SubscriberInput,
@@ -38,12 +39,16 @@ class CsvFormatError(NewsletterError):
 class ImportReport:
     added: int = 0
     updated: int = 0
+    forgotten: int = 0  # rows left out: the reader asked to be erased (``force`` adds them)
     problems: list[str] = field(default_factory=list)  # "file.csv:17: why"
 
 
-def import_csv(engine: Engine, path: Path, known_topics: Sequence[str] | None) -> ImportReport:
+def import_csv(
+    engine: Engine, path: Path, known_topics: Sequence[str] | None, *, force: bool = False
+) -> ImportReport:
     """Import readers from ``path``; rows with a bad address or unknown topic are reported
-    and skipped, the others are added (or updated: name, topics; never status)."""
+    and skipped, the others are added (or updated: name, topics; never status). Readers who
+    asked to be erased are left out and counted, unless ``force``."""
     report = ImportReport()
     entries: list[SubscriberInput] = []
     try:
@@ -56,6 +61,12 @@ def import_csv(engine: Engine, path: Path, known_topics: Sequence[str] | None) -
                     entries.append(entry)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CsvFormatError(f"cannot read {path}: {exc}") from exc
+    erased = forgotten_among(engine, [e.email for e in entries])
+    if force:
+        unforget(engine, erased)
+    else:
+        report.forgotten = len({e.email for e in entries if e.email in erased})
+        entries = [e for e in entries if e.email not in erased]
     report.added, report.updated = upsert_many(engine, entries, origin="csv")
     return report
 

@@ -4,8 +4,10 @@ Routes (the links in every email point at these, under ``newsletter.base_url``):
 
     GET  /  /subscribe          the form: address and topics
     POST /subscribe             ask for a subscription (sends the confirmation email)
-    GET  /confirm/{token}       activate it (the link expires after 3 days)
+    GET  /confirm/{token}       a page with a button; POST (CSRF): activate (the link lives 3 days)
     GET|POST /preferences/{token}  choose topics, pause, unsubscribe
+    GET  /preferences/{token}/data    everything held about the reader (JSON)
+    POST /preferences/{token}/forget  erase it (CSRF-protected)
     GET  /unsubscribe/{token}   a page with a button; POST: RFC 8058 one-click unsubscribe
     GET  /archive               past issues;  /archive/YYYY-MM-DD one issue;  /archive/feed.atom
     POST /webhooks/sendgrid     SendGrid's signed Event Webhook
@@ -38,7 +40,14 @@ from newsletter.web.context import TopicChoice, WebContext, web_context
 from newsletter.web.csrf import CsrfGuard
 from newsletter.web.pages import Pages
 from newsletter.web.ratelimit import RateLimiter
-from newsletter.web.reader import preferences, unsubscribe_help, unsubscribe_now, unsubscribe_page
+from newsletter.web.reader import (
+    forget_me,
+    preferences,
+    reader_data_download,
+    unsubscribe_help,
+    unsubscribe_now,
+    unsubscribe_page,
+)
 from newsletter.web.subscribe import confirm, subscribe, subscribe_form
 from newsletter.web.webhook import load_public_key, sendgrid_events
 
@@ -59,8 +68,10 @@ ROUTES = [
     Route("/", subscribe_form, methods=["GET"]),
     Route("/subscribe", subscribe_form, methods=["GET"]),
     Route("/subscribe", subscribe, methods=["POST"]),
-    Route("/confirm/{token}", confirm, methods=["GET"]),
+    Route("/confirm/{token}", confirm, methods=["GET", "POST"]),
     Route("/preferences/{token}", preferences, methods=["GET", "POST"]),
+    Route("/preferences/{token}/data", reader_data_download, methods=["GET"]),
+    Route("/preferences/{token}/forget", forget_me, methods=["POST"]),
     Route("/unsubscribe", unsubscribe_help, methods=["GET"]),
     Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET"]),
     Route("/unsubscribe/{token}", unsubscribe_now, methods=["POST"]),

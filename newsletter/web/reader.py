@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from newsletter.models import SubscriberStatus
-from newsletter.store.audience import find_reader
+from newsletter.store.audience import address_key, find_reader
+from newsletter.store.privacy import forget_reader, reader_data
 from newsletter.tokens import Purpose, TokenError
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.forms import FormProblem, parse_topics, read_form
@@ -100,6 +101,41 @@ def _preferences_page(
     )
     web.csrf.set_cookie(response, fresh)
     return response
+
+
+async def reader_data_download(request: Request) -> Response:
+    """Everything held about the reader, as a JSON download (read-only, like every GET)."""
+    web = web_context(request)
+    email = _verify(web, request, "preferences")
+    if isinstance(email, Response):
+        return email
+    data = await run_in_threadpool(reader_data, web.engine, email)
+    if data is None:
+        return _bad_link(web)
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Disposition": 'attachment; filename="my-newsletter-data.json"',
+    }
+    return JSONResponse(data, headers=headers)
+
+
+async def forget_me(request: Request) -> Response:
+    """The reader's own erasure request: a CSRF-checked POST from the preferences page."""
+    web = web_context(request)
+    email = _verify(web, request, "preferences")
+    if isinstance(email, Response):
+        return email
+    try:
+        form = await read_form(request)
+    except FormProblem as problem:
+        return _bad_link(web, str(problem))
+    if not web.csrf.check(request, form):
+        return web.pages.page("message.html", 403, kind="csrf")
+    await run_in_threadpool(forget_reader, web.engine, email)
+    # A reader listed in the YAML would be synced back: keep them stopped on the list too.
+    if any(address_key(s.email) == address_key(email) for s in web.listed):
+        await run_in_threadpool(unsubscribe, web.engine, web.listed, email)
+    return web.pages.page("message.html", kind="forgotten", private=True)
 
 
 async def unsubscribe_page(request: Request) -> Response:

@@ -1,5 +1,7 @@
 """Routes: the subscribe form, its answer, and the confirmation link (double opt-in).
 
+The confirmation link opens a page with a button; only its POST (CSRF-protected) activates.
+
 The answer to a valid request is the same page whatever the address's history (new,
 pending, active, unsubscribed, bounced): the emails differ, the page does not.
 """
@@ -11,11 +13,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsletter.models import SubscriberStatus
+from newsletter.store.audience import find_reader
+from newsletter.store.privacy import unforget
 from newsletter.tokens import TokenError
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.emails import send_subscription_email
 from newsletter.web.forms import FormProblem, parse_email, parse_topics, read_form
 from newsletter.web.subscriptions import confirm_subscription, request_subscription
+
+# A second click on the link (already active) shows the page again and changes nothing.
+CONFIRMABLE = frozenset({SubscriberStatus.PENDING, SubscriberStatus.ACTIVE})
 
 
 def _form_page(
@@ -76,12 +84,36 @@ async def subscribe(request: Request) -> Response:
 
 
 async def confirm(request: Request) -> Response:
+    """GET shows a button, POST (CSRF-checked) activates: mail scanners open every link in a
+    message, and a GET that confirmed would sign up addresses nobody confirmed."""
     web = web_context(request)
     try:
         email = web.signer.verify(request.path_params["token"], "confirm")
     except TokenError as problem:
         return web.pages.page("message.html", 400, kind="bad_link", reason=str(problem))
+    reader = await run_in_threadpool(find_reader, web.engine, web.listed, email)
+    if reader is None or reader.status not in CONFIRMABLE:
+        return web.pages.page("message.html", 400, kind="bad_link", reason="this link is not valid")
+    if request.method == "GET":
+        return _confirm_page(web, request, email)
+    try:
+        form = await read_form(request)
+    except FormProblem as problem:
+        return web.pages.page("message.html", 400, kind="bad_link", reason=str(problem))
+    if not web.csrf.check(request, form):
+        return web.pages.page("message.html", 403, kind="csrf")
     if not await run_in_threadpool(confirm_subscription, web.engine, web.listed, email):
         return web.pages.page("message.html", 400, kind="bad_link", reason="this link is not valid")
+    # Their own new consent: an earlier erasure no longer keeps them out of imports.
+    await run_in_threadpool(unforget, web.engine, [email])
     preferences = web.signer.sign(email, "preferences")
     return web.pages.page("confirmed.html", private=True, preferences_token=preferences)
+
+
+def _confirm_page(web: WebContext, request: Request, email: str) -> Response:
+    token, fresh = web.csrf.token_for(request)
+    response = web.pages.page(
+        "confirm.html", private=True, email=email, csrf_token=token, action=request.url.path
+    )
+    web.csrf.set_cookie(response, fresh)
+    return response

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from newsletter.errors import ConfigError
-from newsletter.store.events import apply_events, prune_events
+from newsletter.store.events import BouncePolicy, apply_events, prune_events
 from newsletter.web.context import WebContext, web_context
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,9 @@ async def sendgrid_events(request: Request) -> Response:
         return _refuse(400, "body is not JSON")
     if not isinstance(events, list):
         return _refuse(400, "body is not a JSON array of events")
-    report = await run_in_threadpool(apply_events, web.engine, events)
+    readers = web.loaded.model.readers
+    policy = BouncePolicy(readers.soft_bounce_limit, readers.soft_bounce_window_days)
+    report = await run_in_threadpool(apply_events, web.engine, events, policy)
     if web.clock() - web.pruned_at > PRUNE_EVERY_SECONDS:
         web.pruned_at = web.clock()
         await run_in_threadpool(prune_events, web.engine)

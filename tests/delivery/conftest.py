@@ -31,6 +31,7 @@ class SmtpSink:
     """An aiosmtpd handler that keeps every message; can refuse chosen recipients."""
 
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # the bytes as they arrived (DKIM checks)
     refuse: set[str] = field(default_factory=set)
     on_data: Any = None  # called with the message number after a message is kept
     before_keep: Any = None  # called with the message number; True: refuse it, keep nothing
@@ -53,6 +54,7 @@ class SmtpSink:
             return "451 4.3.0 not kept"
         with self.lock:
             self.received.append((list(envelope.rcpt_tos), message))
+            self.raw.append(data)
             number = len(self.received)
         if self.on_data:
             self.on_data(number)

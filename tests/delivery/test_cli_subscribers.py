@@ -42,6 +42,54 @@ def test_import_reports_lines_and_export_writes_csv(config_file: Path, run_cli) 
 
 
 def test_every_subscribers_command_has_help_with_an_example(run_cli) -> None:
-    for command in ("add", "remove", "list", "import", "export"):
+    for command in ("add", "remove", "list", "import", "export", "reactivate", "forget"):
         result = run_cli("subscribers", command, "--help")
         assert result.exit_code == 0 and "Example: newsletter subscribers" in result.output
+
+
+def test_suppressed_readers_show_why_and_can_be_reactivated(config_file: Path, run_cli) -> None:
+    from newsletter.config import load_config
+    from newsletter.store import open_database
+    from newsletter.store.events import apply_events
+
+    assert run_cli("subscribers", "add", "gone@example.org").exit_code == 0
+    engine = open_database(load_config(config_file).model.database.url)
+    bounce = {"event": "bounce", "type": "bounce", "email": "gone@example.org",
+              "status": "5.1.1", "reason": "550 no such user", "timestamp": 1772434800}  # fmt: skip
+    apply_events(engine, [bounce])
+    engine.dispose()
+    listed = run_cli("subscribers", "list", "--status", "suppressed")
+    assert listed.exit_code == 0, listed.output
+    assert ("gone@example.org\tbounced\tsince 2026-03-02 07:00 UTC\t"
+            "bounce: 5.1.1 550 no such user") in listed.output  # fmt: skip
+    refused = run_cli("subscribers", "reactivate", "gone@example.org")  # no --yes, no tty
+    assert refused.exit_code == 1
+    assert "bounced" in run_cli("subscribers", "list").output
+    done = run_cli("subscribers", "reactivate", "gone@example.org", "--yes")
+    assert done.exit_code == 0 and "active again" in done.output
+    assert "gone@example.org\tactive" in run_cli("subscribers", "list").output
+    again = run_cli("subscribers", "reactivate", "gone@example.org", "--yes")
+    assert again.exit_code == 1 and "is not suppressed" in again.output
+
+
+def test_export_one_reader_forget_and_import_leaves_them_out(
+    config_file: Path, run_cli, tmp_path: Path
+) -> None:
+    import json
+
+    run_cli("subscribers", "add", "ada@example.org", "--name", "Ada")
+    exported = run_cli("subscribers", "export", "--email", "ada@example.org")
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(exported.stdout)
+    assert data["subscription"]["name"] == "Ada" and data["deliveries"] == []
+    assert set(data) == {"email", "subscription", "deliveries", "events"}
+    forgotten = run_cli("subscribers", "forget", "ada@example.org", "--yes")
+    assert forgotten.exit_code == 0 and "erased" in forgotten.output
+    missing = run_cli("subscribers", "export", "--email", "ada@example.org")
+    assert missing.exit_code == 1 and "nothing is held" in missing.output
+    csv = tmp_path / "readers.csv"
+    csv.write_text("email\nada@example.org\nbob@example.org\n")
+    imported = run_cli("subscribers", "import", str(csv))
+    assert "1 added, 0 updated, 0 rows skipped, 1 left out (erased on request" in imported.output
+    forced = run_cli("subscribers", "import", str(csv), "--force")
+    assert "1 added, 1 updated" in forced.output

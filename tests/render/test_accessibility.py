@@ -43,7 +43,13 @@ def test_link_text_says_where_it_goes(render, sample_issue) -> None:
         assert link.text.lower() not in GENERIC_LINK_TEXT, link
         assert not link.text.startswith(("http://", "https://")), link
     texts = {link.text for link in links}
-    assert {"Hugging Face page", "arXiv abstract", "PDF", "Code on GitHub"} <= texts
+    assert {"arXiv abstract", "PDF", "Code on GitHub"} <= texts
+    # The title links to the paper's page; a second "Hugging Face page" link would repeat it.
+    for section in sample_issue.sections:
+        for paper in section.papers:
+            title_links = [link for link in links if link.text == paper.title]
+            assert [link.href for link in title_links] == [paper.url], paper.title
+            assert sum(1 for link in links if link.href == paper.url) == 1, paper.title
     assert {"Unsubscribe", "Manage your topics", "This issue in the archive"} <= texts
 
 

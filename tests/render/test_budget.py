@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 
 import pytest
 
+from newsletter.delivery.message import build_mime
 from newsletter.errors import TemplateError
-from newsletter.models import Issue
+from newsletter.models import Issue, OutgoingEmail
 from newsletter.render import Renderer
 from newsletter.render.budget import BudgetError, budgeted_size
 from tests.render.htmlread import read_html
@@ -27,16 +30,38 @@ def accounted_titles(html: str, issue: Issue) -> tuple[set[str], dict[str, int]]
     return shown, folded
 
 
-def test_seed_page_with_summaries_is_under_60k_at_full_detail(render, seed_issue) -> None:
-    rendered = render(seed_issue)
+def filled(issue: Issue) -> Issue:
+    """The seed with its links filled in as a real day has them: code on GitHub with its
+    stars (the page itself has only ids, upvotes and the HF page)."""
+    sections = [
+        dataclasses.replace(section, papers=[
+            dataclasses.replace(
+                paper, github_repo=f"https://github.com/example-lab/{paper.id}",
+                github_stars=1234,
+            ) for paper in section.papers
+        ]) for section in issue.sections
+    ]  # fmt: skip
+    return dataclasses.replace(issue, sections=sections)
+
+
+@pytest.mark.parametrize("fill", [False, True], ids=["seed", "seed-filled"])
+def test_seed_page_is_under_50k_at_full_detail(render, seed_issue, fill: bool) -> None:
+    issue = filled(seed_issue) if fill else seed_issue
+    rendered = render(issue)
     assert seed_issue.paper_count == 63
     assert rendered.step == 0
-    assert rendered.budgeted_bytes < 60_000, rendered.budgeted_bytes
+    assert rendered.budgeted_bytes <= 50_000, rendered.budgeted_bytes
     shown, folded = accounted_titles(rendered.html, seed_issue)
     assert len(shown) == 63 and not folded
     # Summaries are there, cut at a sentence end.
     first = seed_issue.sections[0].papers[0]
-    assert first.abstract.split(". ")[0] in read_html(rendered.html).text
+    page = read_html(rendered.html)
+    assert first.abstract.split(". ")[0] in page.text
+    hrefs = {link.href for link in page.links}
+    for section in issue.sections:  # every link a card had is still there
+        for paper in section.papers:
+            wanted = {paper.url, paper.arxiv_url, paper.pdf_url, paper.github_repo}
+            assert {u for u in wanted if u} <= hrefs, paper.id
 
 
 @pytest.mark.parametrize("fixture", ["sample_issue", "seed_issue", "big_issue"])
@@ -46,8 +71,27 @@ def test_html_is_pure_ascii_and_under_the_limit(render, fixture, request) -> Non
     assert rendered.budgeted_bytes <= 100_000
 
 
-def test_500_paper_day_degrades_but_accounts_for_every_paper(render, big_issue) -> None:
+def test_500_paper_day_degrades_and_the_text_part_follows(render, big_issue) -> None:
     rendered = render(big_issue)
+    assert rendered.step == 2 and "title-only" in rendered.step_description
+    shown, folded = accounted_titles(rendered.html, big_issue)
+    assert len(shown) == 500 and not folded
+    text = " ".join(rendered.text.split())
+    for section in big_issue.sections:
+        for paper in section.papers:
+            assert paper.title in text
+            assert paper.abstract[:60] not in text  # title-only, as in the HTML
+    assert len(rendered.text.encode()) < 100_000
+    message = build_mime(OutgoingEmail(
+        sender="Daily Papers <papers@example.org>", to="reader@example.org",
+        subject=rendered.subject, html=rendered.html, text=rendered.text,
+        message_id="<big@example.org>", date=dt.datetime(2024, 8, 6, tzinfo=dt.UTC),
+    ))  # fmt: skip
+    assert len(message.as_bytes()) < 200_000
+
+
+def test_a_folded_day_accounts_for_every_paper(render, big_issue) -> None:
+    rendered = render(big_issue, html_budget_bytes=40_000)
     assert rendered.step == 3
     assert "folded topics" in rendered.step_description
     shown, folded = accounted_titles(rendered.html, big_issue)
@@ -56,11 +100,14 @@ def test_500_paper_day_degrades_but_accounts_for_every_paper(render, big_issue) 
         hidden = titles - shown
         assert len(hidden) == folded.get(section.topic.name, 0), section.topic.name
     assert len(shown) + sum(folded.values()) == 500
-    # The header still counts every paper, and the text part lists every one.
+    # The header still counts every paper; the text part folds the same way as the HTML.
     assert "500 papers in" in read_html(rendered.html).text
-    for section in big_issue.sections:
-        for paper in section.papers:
-            assert paper.title in " ".join(rendered.text.split())
+    text = " ".join(rendered.text.split())
+    assert {p.title for s in big_issue.sections for p in s.papers if p.title in text} == shown
+    for name, hidden in folded.items():
+        anchor = next(s.topic.anchor for s in big_issue.sections if s.topic.name == name)
+        assert f"... and {hidden} more in this topic: " in text
+        assert f"/archive/2024-08-06#{anchor}" in text
 
 
 def test_steps_are_taken_in_order(renderer: Renderer, context_for, seed_issue) -> None:

@@ -89,6 +89,8 @@ def test_subscribe_confirm_choose_receive_unsubscribe(
     link = next(w for w in confirmation.text.split() if "/confirm/" in w)
     assert link.startswith(f"{url}/confirm/")
     page.goto(link)
+    assert page.locator("h1").inner_text() == "Confirm your subscription"
+    page.click("button[type=submit]")
     assert page.locator("h1").inner_text() == "You are subscribed"
 
     page.click("#preferences")

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from newsletter.models import SubscriberStatus
 from newsletter.readers import config_subscribers
 from newsletter.store.audience import mailing_list
-from newsletter.store.events import stopping_status
+from newsletter.store.events import judge_event
 from newsletter.store.subscribers import get_subscriber, set_status, upsert_subscriber
 
 EXAMPLES = json.loads(
@@ -74,7 +74,8 @@ def test_all_event_types_example_is_accepted_and_applied(client, engine, signer)
         "stops": 5,  # dropped, bounce, spamreport, unsubscribe, group_unsubscribe
         "changed": 2,  # dropped -> bounced, then spamreport -> complained
         "duplicates": 1,  # the blocked bounce repeats the bounce's sg_event_id
-        "ignored": 6,  # processed, delivered, deferred, open, click, group_resubscribe
+        "soft_bounces": 1,  # deferred: counted, not a stop
+        "ignored": 5,  # processed, delivered, open, click, group_resubscribe
         "malformed": 0,
     }
     # The strongest stop wins: a later unsubscribe does not soften a spam complaint.
@@ -158,15 +159,29 @@ def test_signed_body_that_is_not_an_event_array_is_refused(client, signer) -> No
         assert client.post(URL, content=body, headers=signer.headers(body)).status_code == 400
 
 
+def stops(event: dict[str, str]) -> SubscriberStatus | None:
+    verdict = judge_event(event)
+    return None if verdict is None else verdict.status
+
+
 def test_dropped_reasons_say_what_happened() -> None:
-    assert stopping_status({"event": "dropped", "reason": "Unsubscribed Address"}) == (
+    assert stops({"event": "dropped", "reason": "Unsubscribed Address"}) == (
         SubscriberStatus.UNSUBSCRIBED
     )
-    assert stopping_status({"event": "dropped", "reason": "Spam Reporting Address"}) == (
+    assert stops({"event": "dropped", "reason": "Spam Reporting Address"}) == (
         SubscriberStatus.COMPLAINED
     )
-    assert stopping_status({"event": "dropped", "reason": "Bounced Address"}) == (
+    assert stops({"event": "dropped", "reason": "Bounced Address"}) == SubscriberStatus.BOUNCED
+    assert stops({"event": "dropped", "reason": "Invalid"}) == SubscriberStatus.BOUNCED
+    assert stops({"event": "bounce", "type": "bounce", "status": "5.1.1"}) == (
         SubscriberStatus.BOUNCED
     )
-    assert stopping_status({"event": "bounce", "type": "blocked"}) is None
-    assert stopping_status({"event": "open"}) is None
+    for soft in (
+        {"event": "bounce", "type": "blocked"},
+        {"event": "deferred"},
+        {"event": "bounce", "type": "bounce", "status": "5.2.2", "reason": "mailbox full"},
+        {"event": "bounce", "type": "bounce", "status": "4.2.2"},
+    ):
+        verdict = judge_event(soft)
+        assert verdict is not None and verdict.soft and verdict.status is None, soft
+    assert judge_event({"event": "open"}) is None
