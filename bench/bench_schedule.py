@@ -114,7 +114,7 @@ def main() -> None:
             local,
             NOW,
         )
-        for day, emails in waiting.items():  # type: ignore[attr-defined]
+        for (day, _weekly), emails in waiting.items():  # type: ignore[attr-defined]
             started = time.perf_counter()
             run_day(local, day, NOW, only=emails)
             print(

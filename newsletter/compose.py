@@ -8,13 +8,14 @@ until a segment is asked for.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from newsletter.config import LoadedConfig
 from newsletter.delivery.message import Recipient, expand, make_message_id, sender_domain
 from newsletter.dispatch import TopicSet
-from newsletter.models import Issue, OutgoingEmail, Subscriber
+from newsletter.models import Issue, OutgoingEmail, Section, Subscriber
 from newsletter.render import RenderedIssue, Renderer, build_context
-from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL
+from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderContext
 from newsletter.tokens import TokenSigner
 from newsletter.topics import filter_sections
 
@@ -47,9 +48,15 @@ class IssueComposer:
         sections = self.issue.sections if notice else filter_sections(self.issue.sections, topics)
         if not sections:
             return None
-        issue = Issue(self.issue.newsletter, self.issue.date, sections)
-        ctx = build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
-        return self.renderer.render(issue, ctx)
+        ctx = self.context(topics, sections)
+        return self.renderer.render(ctx.issue, ctx)
+
+    def context(self, topics: TopicSet, sections: list[Section] | None = None) -> RenderContext:
+        """The render context of one topic set (its sections, unless given)."""
+        if sections is None:
+            sections = filter_sections(self.issue.sections, topics)
+        issue = replace(self.issue, sections=sections)
+        return build_context(issue, self.loaded.model.newsletter, self._chosen(topics))
 
     def _chosen(self, topics: TopicSet) -> tuple[str, ...] | None:
         """The reader's topics in display order, for "why you get this"."""

@@ -7,6 +7,8 @@ gives exactly one copy per reader across crashes, and for the one window that re
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from typing import Protocol
 
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient
-from newsletter.errors import DeliveryError, ShutdownRequestedError
+from newsletter.errors import DeliveryError, NewsletterError, ShutdownRequestedError, StoreError
 from newsletter.models import (
     DeliveryReason,
     DeliveryResult,
@@ -22,6 +24,7 @@ from newsletter.models import (
     Subscriber,
     SubscriberStatus,
 )
+from newsletter.store.journal import Journal
 from newsletter.store.ledger import Ledger, RowStatus
 
 TopicSet = frozenset[str] | None  # a reader's chosen topics; None: every topic
@@ -30,9 +33,9 @@ DeliveryProgress = Callable[[int, int], None]  # (readers done, readers in total
 ALREADY_SENT = "already sent"
 NOTHING_TODAY = "no papers in their topics today"
 IN_DOUBT = (
-    "in doubt: a run was killed while this message was with the provider; not sent again so "
-    "nobody gets two copies. Check the provider's activity log, then rerun with "
-    "--retry-in-doubt to send it"
+    "in doubt: an earlier run lost the provider's answer for this message (or was killed "
+    "while it was with the provider); not sent again so nobody gets two copies. Check the "
+    "provider's activity log, then `newsletter deliveries resolve`"
 )
 
 
@@ -51,6 +54,8 @@ class Delivery:
     composer: SegmentSource
     retry_in_doubt: bool = False
     progress: DeliveryProgress | None = None
+    journal: Journal | None = None  # where answers go when the database cannot take them
+    store_error: StoreError | None = None  # set when the database stopped the run
 
     def run(self, subscribers: Sequence[Subscriber]) -> list[DeliveryResult]:
         """Send to every active reader who has not had this issue; one result per reader."""
@@ -68,7 +73,10 @@ class Delivery:
                 elif status == RowStatus.SENDING and not in_doubt_too:
                     results.append(
                         DeliveryResult(
-                            reader.email, "failed", detail=IN_DOUBT, reason=DeliveryReason.IN_DOUBT
+                            reader.email,
+                            "in_doubt",
+                            detail=IN_DOUBT,
+                            reason=DeliveryReason.IN_DOUBT,
                         )
                     )
                 else:
@@ -100,13 +108,13 @@ class Delivery:
         batch's links are signed while the current one is with the provider. The worker
         claims, sends and records each batch, so only one batch is ever claimed and unsent."""
         results: list[DeliveryResult] = []
-        stopped: DeliveryError | None = None
+        stopped: NewsletterError | None = None
         pending: tuple[list[Subscriber], Future[list[DeliveryResult]]] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver") as worker:
             for template, batch in self._batches(todo):
                 prepared = {} if stopped else {r.email: self.composer.recipient(r) for r in batch}
                 if pending is not None:
-                    stopped = _collect(*pending, results) or stopped
+                    stopped = self._collect(*pending, results) or stopped
                     pending = None
                     self._report(len(results), total)
                 if stopped is not None:
@@ -115,7 +123,7 @@ class Delivery:
                 future = worker.submit(self._send_batch, template, prepared, in_doubt_too)
                 pending = (batch, future)
             if pending is not None:
-                _collect(*pending, results)
+                self._collect(*pending, results)
         self._report(len(results), total)
         return results
 
@@ -132,7 +140,9 @@ class Delivery:
     def _send_batch(
         self, template: OutgoingEmail, prepared: dict[str, Recipient], in_doubt_too: bool
     ) -> list[DeliveryResult]:
-        claimed = self.ledger.claim(list(prepared), in_doubt_too=in_doubt_too)
+        key = f"{template.issue_key or 'issue'}.{secrets.token_hex(8)}"
+        template = dataclasses.replace(template, batch_key=key)
+        claimed = self.ledger.claim(list(prepared), in_doubt_too=in_doubt_too, batch=key)
         lost = [  # another run claimed these between prepare and now: it sends them
             _skipped(e, DeliveryReason.ALREADY_SENT, ALREADY_SENT)
             for e in prepared
@@ -145,27 +155,51 @@ class Delivery:
         except DeliveryError as exc:
             self.ledger.record([DeliveryResult(e, "failed", detail=str(exc)) for e in claimed])
             raise
-        self.ledger.record(answered)  # right away: this commit closes the in-doubt window
+        try:
+            self.ledger.record(answered)  # right away: this commit closes the in-doubt window
+        except StoreError as exc:
+            kept = self.journal is not None and self.journal.append(self.ledger, answered)
+            raise _UnrecordedError(answered + lost, exc, kept) from None
         return answered + lost
+
+    def _collect(
+        self,
+        batch: list[Subscriber],
+        future: Future[list[DeliveryResult]],
+        results: list[DeliveryResult],
+    ) -> NewsletterError | None:
+        """Add a finished batch's results; answer the error that stops the run, if any."""
+        try:
+            results += future.result()
+        except _UnrecordedError as exc:  # sent, but the database could not say so
+            results += exc.results
+            journal = self.journal.path if self.journal and exc.kept else None
+            where = f"kept in {journal} for the next run" if journal else "in doubt"
+            self.store_error = StoreError(f"{exc.error}; the batch the provider took is {where}")
+            return self.store_error
+        except StoreError as exc:  # the claim failed: nothing of this batch was sent
+            results += [_not_attempted(r.email, exc) for r in batch]
+            self.store_error = exc
+            return exc
+        except DeliveryError as exc:  # nothing can be sent at all (bad key, server gone)
+            results += [_not_attempted(r.email, exc) for r in batch]
+            return exc
+        return None
 
     def _report(self, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(done, total)
 
 
-def _collect(
-    batch: list[Subscriber], future: Future[list[DeliveryResult]], results: list[DeliveryResult]
-) -> DeliveryError | None:
-    """Add a finished batch's results; answer the error that stops the run, if any."""
-    try:
-        results += future.result()
-    except DeliveryError as exc:  # nothing can be sent at all (bad key, server gone)
-        results += [_not_attempted(r.email, exc) for r in batch]
-        return exc
-    return None
+class _UnrecordedError(Exception):
+    """A batch the provider answered whose outcome the database would not take."""
+
+    def __init__(self, results: list[DeliveryResult], error: StoreError, kept: bool) -> None:
+        super().__init__(str(error))
+        self.results, self.error, self.kept = results, error, kept
 
 
-def _not_attempted(email: str, error: DeliveryError) -> DeliveryResult:
+def _not_attempted(email: str, error: NewsletterError) -> DeliveryResult:
     shutdown = isinstance(error, ShutdownRequestedError)
     reason = DeliveryReason.SHUTDOWN if shutdown else DeliveryReason.NOT_ATTEMPTED
     return DeliveryResult(email, "failed", detail=f"not sent: {error}", reason=reason)

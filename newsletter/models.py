@@ -1,8 +1,8 @@
 """The data the pipeline passes between stages. Plain data, no I/O.
 
 Sources produce ``Paper``s; ``topics`` groups them into ``Section``s of an ``Issue``;
-``render`` turns an ``Issue`` into an ``OutgoingEmail`` per recipient; delivery backends
-answer each with a ``DeliveryResult``.
+``render`` turns an ``Issue`` into a ``RenderedIssue`` per topic set, ``compose`` makes it
+an ``OutgoingEmail`` per recipient; delivery backends answer each with a ``DeliveryResult``.
 """
 
 from __future__ import annotations
@@ -70,19 +70,32 @@ class Topic:
     emoji: str = ""
 
     @property
+    def slug(self) -> str:
+        """The topic's name for URLs: ``/archive/topics/<slug>.atom``."""
+        slug = "".join(c if c.isalnum() else "-" for c in self.name.lower())
+        return "-".join(part for part in slug.split("-") if part)
+
+    @property
     def anchor(self) -> str:
         """A stable HTML id for links from the table of contents."""
-        slug = "".join(c if c.isalnum() else "-" for c in self.name.lower())
-        return "topic-" + "-".join(part for part in slug.split("-") if part)
+        return "topic-" + self.slug
 
 
 @dataclass(slots=True)
 class Section:
-    """One topic's papers in display order; ``hidden`` counts papers cut by a size limit."""
+    """One topic's papers in display order; ``hidden`` counts papers cut by a size limit.
+
+    ``reasons`` holds, per paper id, the configured terms that placed the paper under this
+    topic (the data ``topics explain`` shows); the email's "matched: ..." line reads it.
+    """
 
     topic: Topic
     papers: list[Paper] = field(default_factory=list)
     hidden: int = 0
+    reasons: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A note shown instead of the "matched" line ("code released since we sent it").
+    notes: dict[str, str] = field(default_factory=dict)
+    for_everyone: bool = False  # shown whatever topics the reader chose (catching on)
 
     @property
     def total(self) -> int:
@@ -96,6 +109,11 @@ class Issue:
     newsletter: str
     date: dt.date
     sections: list[Section]
+    first_day: dt.date | None = None  # a weekly issue: the first day it covers
+
+    @property
+    def weekly(self) -> bool:
+        return self.first_day is not None
 
     @property
     def paper_count(self) -> int:
@@ -107,6 +125,29 @@ class Issue:
         return f"{self.newsletter}:{self.date.isoformat()}"
 
 
+@dataclass(frozen=True, slots=True)
+class ArchivedPaper:
+    """One paper as a topic's feed entry shows it (text as the email's card shows it)."""
+
+    id: str
+    title: str
+    url: str | None
+    summary: str
+    reason: str
+    github_repo: str | None = None  # as sent: "code released" compares it with today's
+    upvotes: int | None = None  # as sent: "catching on" means crossing the threshold since
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedSection:
+    """One topic of a sent issue, kept for the topic's Atom feed."""
+
+    topic: str
+    slug: str
+    papers: tuple[ArchivedPaper, ...]
+    hidden: int = 0
+
+
 class SubscriberStatus(StrEnum):
     ACTIVE = "active"
     PENDING = "pending"
@@ -116,15 +157,69 @@ class SubscriberStatus(StrEnum):
     COMPLAINED = "complained"
 
 
+class Rhythm(StrEnum):
+    """How often a reader gets the digest."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """A reader's rhythm: every issue day, or once a week on ``weekday`` (0 = Monday) with
+    the week's papers merged. Kept as one string: ``daily`` or ``weekly:friday``."""
+
+    rhythm: Rhythm = Rhythm.DAILY
+    weekday: int = 4
+
+    @property
+    def weekly(self) -> bool:
+        return self.rhythm is Rhythm.WEEKLY
+
+    def __str__(self) -> str:
+        return f"weekly:{WEEKDAYS[self.weekday]}" if self.weekly else "daily"
+
+    @classmethod
+    def parse(cls, text: str) -> Cadence:
+        """``daily``, ``weekly`` (Friday) or ``weekly:<weekday>`` (``weekly:mon`` too)."""
+        rhythm, _, day = text.strip().lower().partition(":")
+        if rhythm == Rhythm.DAILY and not day:
+            return cls()
+        if rhythm == Rhythm.WEEKLY:
+            if not day:
+                return cls(Rhythm.WEEKLY)
+            found = [i for i, name in enumerate(WEEKDAYS) if len(day) >= 3 and name.startswith(day)]
+            if len(found) == 1:
+                return cls(Rhythm.WEEKLY, found[0])
+        raise ValueError(
+            f"cadence {text!r}: use daily, weekly or weekly:<weekday> (e.g. weekly:friday)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Subscriber:
-    """A reader. ``topics`` of ``None`` means every topic."""
+    """A reader. ``topics`` of ``None`` means every topic; ``cadence`` of ``None`` means the
+    operator's default (``newsletter.cadence``)."""
 
     email: str
     name: str | None = None
     topics: frozenset[str] | None = None
     status: SubscriberStatus = SubscriberStatus.ACTIVE
     timezone: str | None = None
+    cadence: Cadence | None = None
+    # A switch from weekly to daily waits for the week's issue (no gap): until
+    # ``cadence_since`` the reader keeps ``cadence_before``.
+    cadence_since: dt.date | None = None
+    cadence_before: Cadence | None = None
+
+    def cadence_on(self, day: dt.date, default: Cadence) -> Cadence:
+        """The rhythm that holds for the issue day ``day``."""
+        if self.cadence_since is not None and day < self.cadence_since:
+            return self.cadence_before or default
+        return self.cadence or default
 
     @property
     def display(self) -> str:
@@ -148,10 +243,15 @@ class OutgoingEmail:
     date: dt.datetime
     headers: dict[str, str] = field(default_factory=dict)
     issue_key: str = ""
+    # Names one request to the provider (SendGrid custom_args), written to the ledger when
+    # the batch is claimed, so even a batch a killed run left in doubt can be looked up.
+    batch_key: str = ""
     to_name: str | None = None
 
 
-DeliveryStatus = Literal["sent", "failed", "skipped"]
+# in_doubt: the request may have reached the provider (its answer was lost): never resent
+# automatically; the operator settles it (``newsletter deliveries resolve``).
+DeliveryStatus = Literal["sent", "failed", "skipped", "in_doubt"]
 
 
 class DeliveryReason(StrEnum):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from newsletter.catching_on import Rising, catching_on_sections, rising_papers
 from newsletter.compose import IssueComposer
 from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
@@ -22,11 +23,13 @@ from newsletter.dispatch import Delivery, DeliveryProgress
 from newsletter.errors import NewsletterError, NoPapersError
 from newsletter.models import DeliveryReason, DeliveryResult, Issue, Section, Topic
 from newsletter.profiles.build import build_profiles
-from newsletter.readers import readers_for_run
+from newsletter.readers import cadence_counts, readers_for_run
+from newsletter.render.archive import archived_sections
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, SourceProgress, collect_papers
 from newsletter.store import open_database
-from newsletter.store.issues import save_archive
+from newsletter.store.issues import save_archive, save_sections
+from newsletter.store.journal import JOURNAL_NAME, Journal
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
 from newsletter.store.privacy import purge_unconfirmed
@@ -60,7 +63,11 @@ class RunReport:
     seconds: float = 0.0
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
     marked_sent: int = 0
+    cadences: dict[str, int] = field(default_factory=dict)  # active readers: daily, weekly
     purged_unconfirmed: int = 0  # sign-ups never confirmed, deleted by this run (retention)
+    retries: dict[str, int] = field(default_factory=dict)  # by cause: "429", "5xx", "dropped"
+    store_error: str | None = None  # the database stopped the run (what it said, no SQL)
+    waited_seconds: float = 0.0  # spent in backoff before retries
 
     @property
     def papers(self) -> int:
@@ -184,7 +191,7 @@ def run(
         try:
             report = _run(loaded, db, issue_id, day, backend, options, sending)
             counts = run_counts(report)
-            finished = True
+            finished = report.store_error is None  # else the record may fail too: say so below
         except NewsletterError as exc:
             counts = RunCounts(RunStatus.FAILED, detail=str(exc))
             raise
@@ -239,8 +246,58 @@ def _run(
         report.empty_day = loaded.model.collect.empty_day
         issue = notice_issue(issue)
     if report.empty_day != "skip":  # a skipped quiet day sends nothing; status still shows it
-        _deliver(loaded, Ledger(engine, issue_id), issue, backend, report, sending)
+        ledger = Ledger(engine, issue_id)
+        today = {p.id for section in issue.sections for p in section.papers}
+        rising = rising_papers(loaded, day, today) if today else None
+        if rising is None or not rising.papers:
+            _deliver(loaded, ledger, issue, backend, report, sending)
+        else:
+            _deliver_catching_on(loaded, ledger, issue, backend, report, sending, rising)
     return report
+
+
+def _deliver_catching_on(
+    loaded: LoadedConfig,
+    ledger: Ledger,
+    issue: Issue,
+    backend: EmailBackend,
+    report: RunReport,
+    sending: SendOptions,
+    rising: Rising,
+) -> None:
+    """The issue plus each reader's own "Catching on" section: readers with the same
+    section are sent together; the archive keeps the issue without it."""
+    readers = readers_for_run(loaded, ledger.engine, sending.only)
+    extra = catching_on_sections(loaded, ledger.engine, rising, readers)
+    groups: dict[tuple[str, ...], tuple[Section | None, set[str]]] = {}
+    for email, section in extra.items():
+        key = tuple(p.id for p in section.papers) if section else ()
+        groups.setdefault(key, (section, set()))[1].add(email)
+    first = True
+    for section, emails in groups.values():
+        part = RunReport(report.day, report.newsletter, report.collection, [], report.destination)
+        own = replace(sending, only=frozenset(emails), resend=sending.resend and first)
+        sections = [*issue.sections, section] if section else issue.sections
+        _deliver(loaded, ledger, replace(issue, sections=sections), backend, part, own)
+        merge_report(report, part)
+        first = False
+    if report.count("sent"):
+        secret = signing_secret(ledger.engine, loaded.secrets.signing_secret)
+        composer = IssueComposer(loaded, issue, TokenSigner(secret))
+        _keep_archive(ledger, composer)
+
+
+def merge_report(report: RunReport, part: RunReport) -> None:
+    """Add one group's sending (catching-on groups, weekly groups) to the run's report."""
+    known = {p.id for p in report.collection.papers}
+    if part.collection is not report.collection:
+        report.collection.papers += [p for p in part.collection.papers if p.id not in known]
+        report.collection.results += part.collection.results
+    report.sections = report.sections or part.sections
+    report.results += part.results
+    report.segments += part.segments
+    report.marked_sent += part.marked_sent
+    report.cadences = part.cadences or report.cadences
 
 
 def _deliver(
@@ -254,20 +311,44 @@ def _deliver(
     """Send through the ledger, remember the papers sent, keep the public archive."""
     engine = ledger.engine
     readers = readers_for_run(loaded, engine, sending.only)
-    composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
+    default = loaded.model.newsletter.default_cadence  # a weekly issue is for weekly readers
+    report.cadences = cadence_counts(readers, issue.date, default)
+    readers = [r for r in readers if r.cadence_on(issue.date, default).weekly == issue.weekly]
+    composer = IssueComposer(
+        loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret))
+    )
     if sending.resend:
         ledger.reset_for_resend()
-    delivery = Delivery(backend, ledger, composer, sending.retry_in_doubt, sending.progress)
+    journal = Journal(loaded.resolve_output(JOURNAL_NAME))
+    journal.apply(engine)  # answers an earlier run could not record, before anything is sent
+    delivery = Delivery(
+        backend, ledger, composer, sending.retry_in_doubt, sending.progress, journal
+    )
     with backend:
         report.results = delivery.run(readers)
+    if delivery.store_error is not None:
+        report.store_error = str(delivery.store_error)
+    report.retries = dict(backend.retries)
+    report.waited_seconds = backend.waited_seconds
     report.segments = composer.rendered_segments
     sent = report.count("sent")
+    if report.store_error:
+        return  # the database is not taking writes: the papers and archive wait for next run
     if sent and report.empty_day is None:
         papers = [p for section in issue.sections for p in section.papers]
-        report.marked_sent = mark_sent(engine, issue.newsletter, papers, issue.date)
-    everything = composer.segment(None)  # the public archive shows every topic
-    if sent and everything is not None:
-        save_archive(engine, ledger.issue_id, everything.subject, everything.html, everything.text)
+        name = loaded.model.newsletter.name  # daily and weekly issues share one record
+        report.marked_sent = mark_sent(engine, name, papers, issue.date)
+    if sent and not any(section.for_everyone for section in issue.sections):
+        _keep_archive(ledger, composer)
+
+
+def _keep_archive(ledger: Ledger, composer: IssueComposer) -> None:
+    """The public archive shows every topic (and nobody's own catching-on section)."""
+    everything = composer.segment(None)
+    if everything is not None:
+        engine, issue_id = ledger.engine, ledger.issue_id
+        save_archive(engine, issue_id, everything.subject, everything.html, everything.text)
+        save_sections(engine, issue_id, archived_sections(composer.context(None)))
 
 
 def run_counts(report: RunReport) -> RunCounts:
@@ -277,16 +358,24 @@ def run_counts(report: RunReport) -> RunCounts:
     deferred = report.count_reason(DeliveryReason.SHUTDOWN)
     skipped = report.count("skipped") - already
     failed = report.count("failed") - deferred
+    in_doubt = report.count("in_doubt")
     sent = report.count("sent")
     notes = [f"{r.source}: {r.status}" for r in report.collection.results if r.status != "ok"]
     if already:
         notes.append(f"{already} already had it")
     if deferred:
         notes.append(f"{deferred} left for the next run by a shutdown")
+    if in_doubt:
+        notes.append(f"{in_doubt} in doubt (newsletter deliveries)")
+    if report.retries:
+        causes = ", ".join(f"{cause} x{n}" for cause, n in sorted(report.retries.items()))
+        notes.append(f"retries {causes}, {report.waited_seconds:.0f} s waiting")
+    if report.store_error:
+        notes.append(report.store_error)
     if deferred:
         status = RunStatus.INTERRUPTED
-    elif failed:
-        status = RunStatus.PARTIAL if sent or already else RunStatus.FAILED
+    elif failed or in_doubt:
+        status = RunStatus.PARTIAL if sent or already or in_doubt else RunStatus.FAILED
     elif report.papers == 0:
         status = RunStatus.EMPTY
     else:

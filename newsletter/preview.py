@@ -33,7 +33,9 @@ def preview(loaded: LoadedConfig, day: dt.date | None = None, email: str | None 
     with open_run_database(loaded) as engine:
         _, issue = collect_and_group(loaded, day, engine=engine)
         subscriber = _pick_subscriber(loaded, engine, email)
-        composer = IssueComposer(loaded, issue, TokenSigner(signing_secret(engine)))
+        composer = IssueComposer(
+            loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret))
+        )
     rendered = composer.segment(subscriber.topics)
     if rendered is None:
         raise NewsletterError(f"{subscriber.email} has no papers on {day}: nothing to preview")

@@ -16,6 +16,8 @@ from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from newsletter.errors import TokenError
+
 Purpose = Literal["unsubscribe", "preferences", "confirm"]
 # Confirmation links expire; links in sent issues must work for as long as the issue is kept.
 MAX_AGE: dict[Purpose, int | None] = {
@@ -23,10 +25,6 @@ MAX_AGE: dict[Purpose, int | None] = {
     "preferences": None,
     "confirm": 3 * 86400,
 }
-
-
-class TokenError(ValueError):
-    """A token that is forged, tampered, expired or for another purpose."""
 
 
 SALT = "newsletter-links"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.tokens import TokenError, TokenSigner
+from newsletter.errors import TokenError
+from newsletter.tokens import TokenSigner
 
 
 def test_token_round_trip_and_purpose_is_bound() -> None:

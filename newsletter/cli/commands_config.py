@@ -6,10 +6,8 @@ import datetime as dt
 
 import click
 
-from newsletter import pipeline
 from newsletter.cli.options import config_option, date_option
-from newsletter.cli.report import describe_source
-from newsletter.config import find_config, load_config
+from newsletter.words import plural
 
 
 @click.group(epilog="Example: newsletter config check --config config/newsletter.yaml")
@@ -26,21 +24,26 @@ def check(config_path: str | None, day: dt.datetime | None) -> None:
     With --date, also ask every source for that day's papers (nothing is sent) and show
     what each answered and how the topics would group them.
     """
+    from newsletter import pipeline
+    from newsletter.cli.report import describe_source
+    from newsletter.config import find_config, load_config
+
     path, bundled = find_config(config_path)
     loaded = load_config(config_path)
     model = loaded.model
     label = f"{path} (bundled default)" if bundled else str(path)
     click.echo(f"{label}: OK")
     click.echo(
-        f"  {len(model.sources)} sources, {len(model.topics)} topics, "
-        f"{len(model.subscribers)} subscribers, delivery: {model.delivery.backend}"
+        f"  {plural(len(model.sources), 'source')}, {plural(len(model.topics), 'topic')}, "
+        f"{plural(len(model.subscribers), 'subscriber')}, delivery: {model.delivery.backend}"
     )
     if day is not None:
         collection, issue = pipeline.collect_and_group(loaded, day.date())
         for result in collection.results:
             click.echo(f"  {describe_source(result)}")
         sections = ", ".join(f"{s.topic.name} ({s.total})" for s in issue.sections)
-        click.echo(f"  {day:%Y-%m-%d}: {len(collection.papers)} papers; {sections or 'no topics'}")
+        papers = plural(len(collection.papers), "paper")
+        click.echo(f"  {day:%Y-%m-%d}: {papers}; {sections or 'no topics'}")
 
 
 def register(group: click.Group) -> None:

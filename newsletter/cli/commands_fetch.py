@@ -9,13 +9,9 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.cli.report import source_progress
-from newsletter.config import load_config
-from newsletter.sources.formats import paper_to_dict
+from newsletter.words import plural
 
 
 @click.command(epilog="Example: newsletter fetch --date 2025-10-03 --source hf --out papers.json")
@@ -42,9 +38,14 @@ def fetch(
     The output is the normalized format a `local` source reads back. Papers an earlier
     issue sent are included. One progress line per source goes to standard error.
     """
+    from newsletter import pipeline
+    from newsletter.cli.report import source_progress
+    from newsletter.config import load_config
+    from newsletter.sources.formats import paper_to_dict
+
     loaded = load_config(config_path)
     options = pipeline.CollectOptions(refresh=refresh, progress=source_progress)
-    with _spinner(f"Fetching {len(loaded.model.sources)} sources"):
+    with _spinner(f"Fetching {plural(len(loaded.model.sources), 'source')}"):
         collection = pipeline.collect_day(
             loaded, pipeline.resolve_day(loaded, as_date(day)), options, only=source
         )
@@ -63,11 +64,13 @@ def fetch(
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(document + "\n", encoding="utf-8")
-    click.echo(f"Wrote {len(collection.papers)} papers to {out}", err=True)
+    click.echo(f"Wrote {plural(len(collection.papers), 'paper')} to {out}", err=True)
 
 
 def _spinner(label: str) -> AbstractContextManager[object]:
     """A rich spinner on a terminal; nothing otherwise (the per-source lines suffice)."""
+    from rich.console import Console
+
     if not sys.stderr.isatty():
         return nullcontext()
     return Console(stderr=True).status(label)

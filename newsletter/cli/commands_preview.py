@@ -7,10 +7,7 @@ from pathlib import Path
 
 import click
 
-from newsletter import preview as previews
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.config import load_config
-from newsletter.delivery.message import build_mime
 
 
 @click.command(
@@ -52,11 +49,18 @@ def preview(
     port: int,
 ) -> None:
     """Render the issue for one subscriber into files, or serve it live; deliver nothing."""
-    if serve:
-        _serve(config_path, as_date(day), port)
-        return
+    from newsletter import preview as previews
+    from newsletter.config import load_config
+    from newsletter.delivery.message import build_mime
+    from newsletter.sources import day_of_local_files
+
     loaded = load_config(config_path)
-    result = previews.preview(loaded, as_date(day), email)
+    # A day file (the bundled sample) previews as the day it holds, not as today.
+    when = as_date(day) or day_of_local_files(loaded)
+    if serve:
+        _serve(config_path, when, port)
+        return
+    result = previews.preview(loaded, when, email)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "issue.html").write_text(result.email.html, encoding="utf-8")
     (out_dir / "issue.txt").write_text(result.email.text, encoding="utf-8")
@@ -79,7 +83,7 @@ def _serve(config_path: str | None, day: dt.date | None, port: int) -> None:
 
     live = LivePreview(config_path, day)
     click.echo(f"Live preview on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(create_app(live), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(create_app(live), host="127.0.0.1", port=port, log_config=None)
 
 
 def register(group: click.Group) -> None:

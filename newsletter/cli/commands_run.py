@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import click
 
-from newsletter import pipeline
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.cli.report import delivery_progress, show_run_report
-from newsletter.config import load_config
 
 
-@click.command(epilog="Example: newsletter run --date 2025-10-03 --config config/newsletter.yaml")
+@click.command(
+    epilog="Example: newsletter run --date 2025-10-03 --config config/newsletter.yaml\n\n"
+    "Exit status: 0 every reader has the issue, or a SIGTERM/SIGINT stopped the run cleanly "
+    "(the batch in flight recorded, the rest left for the next run); 1 readers failed or are "
+    "in doubt (see `newsletter deliveries`); 130/143 a second SIGINT/SIGTERM stopped it at once."
+)
 @config_option
 @date_option
 @click.option("--include-seen", is_flag=True, help="Keep papers an earlier issue already sent.")
@@ -38,20 +41,36 @@ def run(
     """Collect the day's papers, group them by topic, render and deliver the digest.
 
     Running the same day again sends only to readers who have not had the issue yet.
+    SIGTERM or Ctrl-C finishes the batch with the provider, records it, prints the summary
+    and stops; a second one stops at once.
     """
+    from newsletter import pipeline
+    from newsletter.cli.report import run_progress, show_run_report
+    from newsletter.config import load_config
+    from newsletter.delivery import get_backend
+    from newsletter.models import DeliveryReason
+    from newsletter.schedule.shutdown import ScheduledBackend, stop_on_signals
+
     loaded = load_config(config_path)
-    options = pipeline.CollectOptions(refresh=refresh, include_seen=include_seen)
-    with delivery_progress() as progress:
+    stop = threading.Event()
+    with stop_on_signals(stop) as caught, run_progress() as progress:
+        options = pipeline.CollectOptions(
+            refresh=refresh, include_seen=include_seen, progress=progress.on_source
+        )
         report = pipeline.run(
             loaded,
             as_date(day),
+            ScheduledBackend.for_run(get_backend(loaded), stop),
             options=options,
             resend=resend,
             retry_in_doubt=retry_in_doubt,
-            progress=progress,
+            progress=progress.on_delivery,
         )
     show_run_report(report)
-    if report.count("failed"):
+    if caught:
+        click.echo(f"Stopped by {caught[0].name}: rerun the day to send the rest.", err=True)
+    failed = report.count("failed") - report.count_reason(DeliveryReason.SHUTDOWN)
+    if failed or report.count("in_doubt") or report.store_error:
         raise SystemExit(1)
 
 

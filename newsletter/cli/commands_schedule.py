@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy.engine import Engine
 
 from newsletter.cli.options import F, config_option
-from newsletter.config import load_config
-from newsletter.config.models import ScheduleConfig
-from newsletter.schedule.triggers import build_trigger, next_fire_times
-from newsletter.store import open_database
-from newsletter.store.runs import RunRecord, recent_runs
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from newsletter.config.models import ScheduleConfig
+    from newsletter.store.runs import RunRecord
 
 
 def instance_option(func: F) -> F:
@@ -37,6 +38,7 @@ def schedule(config_path: str | None, instance: str | None) -> None:
     ledger in the database decides, so a restart or a second host is safe. On SIGTERM the
     current batch finishes and is recorded; the rest is sent when the scheduler starts again.
     """
+    from newsletter.config import load_config
     from newsletter.schedule.scheduler import serve  # APScheduler only when scheduling
 
     loaded = load_config(config_path)
@@ -52,7 +54,13 @@ def schedule(config_path: str | None, instance: str | None) -> None:
 def status(config_path: str | None, instance: str | None, limit: int, count: int) -> None:
     """Show the next fire times, jobs waiting in the job store (retries, a missed fire
     to catch up) and the last runs with their counts and outcome."""
+    from newsletter.cli.report import describe_cadences
+    from newsletter.config import load_config
+    from newsletter.readers import cadence_counts, readers_for_run
     from newsletter.schedule.scheduler import DAILY_JOB, jobs_table, stored_jobs
+    from newsletter.schedule.triggers import build_trigger, next_fire_times
+    from newsletter.store import open_database
+    from newsletter.store.issues import weekly_edition
 
     loaded = load_config(config_path)
     config = loaded.model.schedule
@@ -63,6 +71,7 @@ def status(config_path: str | None, instance: str | None, limit: int, count: int
     for fire in next_fire_times(build_trigger(config), now, count):
         click.echo(f"  {_when(fire, zone)}")
     engine = open_database(loaded.model.database.url)
+    click.echo(f"Database: {engine.url.render_as_string(hide_password=True)}")
     try:
         table = jobs_table(instance)
         waiting = [
@@ -72,7 +81,15 @@ def status(config_path: str | None, instance: str | None, limit: int, count: int
             click.echo(f"Waiting in the job store ({table}):")
             for job_id, when in waiting:
                 click.echo(f"  {job_id}: {_when(when, zone) if when else 'paused'}")
-        _show_runs(engine, loaded.model.newsletter.name, limit)
+        name = loaded.model.newsletter.name
+        readers = readers_for_run(loaded, engine)
+        default = loaded.model.newsletter.default_cadence
+        counts = cadence_counts(readers, now.date(), default)
+        click.echo(f"Readers: {describe_cadences(counts)}; default {default}")
+        _show_runs(engine, name, limit)
+        if counts.get("weekly"):
+            click.echo("Weekly issues:")
+            _show_runs(engine, weekly_edition(name), limit)
     finally:
         engine.dispose()
 
@@ -104,6 +121,8 @@ HEADER = (
 
 
 def _show_runs(engine: Engine, newsletter: str, limit: int) -> None:
+    from newsletter.store.runs import recent_runs
+
     runs = recent_runs(engine, newsletter, limit)
     if not runs:
         click.echo("Last runs: none yet")

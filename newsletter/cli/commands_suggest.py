@@ -4,17 +4,16 @@ recorded days."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import click
-import yaml
 
 from newsletter.cli.options import config_option
-from newsletter.config import load_config
-from newsletter.config.models import ARXIV_ID, TopicConfig
-from newsletter.profiles.build import Profile, resolve_examples, rule_path, similar_to_blocks
-from newsletter.profiles.suggest import DEFAULT_TERMS, suggest_topic
-from newsletter.sources.recorded import UNDATED, recorded_days
-from newsletter.topics.preview import DayPreview, preview_topic
+from newsletter.profiles.suggest import DEFAULT_TERMS
+
+if TYPE_CHECKING:
+    from newsletter.topics.preview import DayPreview
+
 
 EXAMPLE = (
     "Example: newsletter topics suggest --from 2510.01265,2510.02245,2509.24203\n\n"
@@ -24,6 +23,8 @@ EXAMPLE = (
 
 
 def _ids(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
+    from newsletter.config.models import ARXIV_ID
+
     ids = [part.strip() for part in value.split(",") if part.strip()]
     bad = [i for i in ids if not re.match(ARXIV_ID, i)]
     if bad:
@@ -65,6 +66,15 @@ def suggest_command(
 ) -> None:
     """Propose a topic from example papers: a name, the words and phrases that set them apart
     from the recorded days, and `similar_to` of the ids; preview what it would have matched."""
+    import yaml
+
+    from newsletter.config import load_config
+    from newsletter.config.models import TopicConfig
+    from newsletter.profiles.build import Profile, resolve_examples, rule_path, similar_to_blocks
+    from newsletter.profiles.suggest import suggest_topic
+    from newsletter.sources.recorded import recorded_days
+    from newsletter.topics.preview import preview_topic
+
     loaded = load_config(config_path)
     days = recorded_days(loaded)
     known = {p.id: p for papers in days.values() for p in papers}
@@ -92,6 +102,8 @@ def suggest_command(
 
 
 def _echo_day(preview: DayPreview, show: int) -> None:
+    from newsletter.sources.recorded import UNDATED
+
     day = "undated papers" if preview.day == UNDATED else preview.day.isoformat()
     click.echo(f"# {day}: would have matched {len(preview.matched)} of {preview.papers} papers")
     for item in preview.matched[:show]:

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from newsletter import pipeline
 from newsletter.cli.commands_suggest import suggest_command
 from newsletter.cli.options import as_date, config_option, date_option
-from newsletter.config import load_config
 from newsletter.errors import NewsletterError
-from newsletter.profiles.build import build_profiles
-from newsletter.sources import build_sources
-from newsletter.sources.collect import collect_papers
-from newsletter.topics import Explanation, explain, to_json
-from newsletter.topics.explain import matched_words, rules_used
-from newsletter.topics.grouping import Match, Placement
+from newsletter.words import plural
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from newsletter.topics import Explanation
+    from newsletter.topics.grouping import Match, Placement
+
 
 Echo = Callable[[str], None]
 
@@ -40,13 +40,27 @@ def topics() -> None:
 )
 @config_option
 @date_option
-@click.option("--paper", "paper_id", default=None, help="Explain one paper (its id or arXiv id).")
+@click.option(
+    "--paper",
+    "paper_id",
+    default=None,
+    help="Explain one paper: its arXiv id (2510.02314, 2510.02314v2) or its arXiv or "
+    "Hugging Face URL.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def explain_command(
     config_path: str | None, day: dt.datetime | None, paper_id: str | None, as_json: bool
 ) -> None:
     """Show the topic each paper landed in, the rule and the words that matched, the papers
     per topic and the unmatched papers: the tool for tuning `topics:` rules."""
+    from rich.console import Console
+
+    from newsletter import pipeline
+    from newsletter.config import load_config
+    from newsletter.sources import build_sources
+    from newsletter.sources.collect import collect_papers
+    from newsletter.topics import explain
+
     loaded = load_config(config_path)
     when = pipeline.resolve_day(loaded, as_date(day))
     collection = collect_papers(build_sources(loaded), when)
@@ -55,9 +69,11 @@ def explain_command(
     for failed in collection.failed:
         click.echo(f"warning: source {failed.source} failed: {failed.error}", err=True)
     config = loaded.model
+    from newsletter.profiles.build import build_profiles
+
     profiles = build_profiles(loaded)
     explanation = explain(collection.papers, config.topics, config.grouping, profiles)
-    placement = _one_paper(explanation, paper_id, when) if paper_id else None
+    placement = _one_paper(explanation, paper_key(paper_id), when) if paper_id else None
     if as_json:
         click.echo(json.dumps(_json(explanation, when, placement), ensure_ascii=False, indent=2))
         return
@@ -70,19 +86,39 @@ def explain_command(
         show_plain(explanation, when, click.echo)
 
 
+_PAPER_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.I)
+
+
+def paper_key(given: str) -> str:
+    """``2510.02314v2``, ``https://arxiv.org/abs/2510.02314v2``, ``.../pdf/2510.02314.pdf``
+    and ``https://huggingface.co/papers/2510.02314`` all name paper ``2510.02314``."""
+    text = given.strip()
+    if "/" in text and (
+        match := _PAPER_ID.search(text.rsplit("/", 2)[-1] if "://" in text else text)
+    ):
+        return match.group(1)
+    if "://" in text and (match := _PAPER_ID.search(text)):
+        return match.group(1)
+    match = _PAPER_ID.fullmatch(text)
+    return match.group(1) if match else text
+
+
 def _one_paper(explanation: Explanation, paper_id: str, when: dt.date) -> Placement:
     placement = explanation.find(paper_id)
     if placement is None:
         ids = ", ".join(p.paper.id for p in explanation.placements[:5])
         more = " ..." if len(explanation.placements) > 5 else ""
         raise NewsletterError(
-            f"no paper {paper_id!r} among the {len(explanation.placements)} papers of {when} "
+            f"no paper {paper_id!r} among the "
+            f"{plural(len(explanation.placements), 'paper')} of {when} "
             f"(ids: {ids or 'none'}{more}); run without --paper to list them"
         )
     return placement
 
 
 def _json(explanation: Explanation, when: dt.date, placement: Placement | None) -> object:
+    from newsletter.topics import to_json
+
     data = to_json(explanation)
     data = {"date": when.isoformat(), **data}
     if placement is None:
@@ -110,7 +146,8 @@ def _hidden_note(placement: Placement, explanation: Explanation) -> str:
 def _heading(explanation: Explanation, when: dt.date) -> str:
     topics = sum(1 for c in explanation.counts if not c.catch_all)
     return (
-        f"Topics on {when:%a %d %b %Y}: {len(explanation.placements)} papers, {topics} topics, "
+        f"Topics on {when:%a %d %b %Y}: {plural(len(explanation.placements), 'paper')}, "
+        f"{plural(topics, 'topic')}, "
         f"membership: {explanation.membership}"
     )
 
@@ -133,6 +170,8 @@ def show_plain(explanation: Explanation, when: dt.date, echo: Echo) -> None:
 
 
 def _echo_match(match: Match, echo: Echo, indent: str) -> None:
+    from newsletter.topics.explain import matched_words, rules_used
+
     echo(f"{indent}score {match.score:g}, relevance {match.relevance:.2f}")
     for rule in rules_used(match.hits):
         words = matched_words([h for h in match.hits if h.rule == rule])
@@ -180,6 +219,10 @@ def show_paper(placement: Placement, explanation: Explanation, echo: Echo) -> No
 
 
 def show_table(explanation: Explanation, when: dt.date, console: Console) -> None:
+    from rich.table import Table
+
+    from newsletter.topics.explain import matched_words, rules_used
+
     table = Table(title=_heading(explanation, when), show_lines=False, expand=True)
     for column, style in (("Paper", "dim"), ("Title", ""), ("Topic", "bold"), ("Score", "")):
         table.add_column(column, style=style, overflow="fold", justify="left")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import click
 
 from newsletter.cli.options import config_option
-from newsletter.config import load_config
 
 
 @click.command(epilog="Example: newsletter web --host 0.0.0.0 --port 8000")
@@ -23,6 +22,7 @@ def web(config_path: str | None, host: str | None, port: int | None) -> None:
     """
     import uvicorn
 
+    from newsletter.config import load_config
     from newsletter.web import create_app
 
     loaded = load_config(config_path)
@@ -31,8 +31,9 @@ def web(config_path: str | None, host: str | None, port: int | None) -> None:
     host, port = host or settings.host, port or settings.port
     click.echo(f"Serving {loaded.model.newsletter.name} on http://{host}:{port}", err=True)
     # access_log=False: uvicorn's would print the signed tokens in paths; the app logs
-    # each request itself with them cut out (newsletter.web.access).
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info", access_log=False)
+    # each request itself with them cut out (newsletter.web.access). log_config=None: uvicorn
+    # keeps its hands off logging, so its lines (errors only, unless --debug) come in ours.
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, access_log=False, log_config=None)
 
 
 def register(group: click.Group) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from newsletter.config.loader import DataCheck, Loc, SemanticCheck
-from newsletter.config.models import NewsletterConfig
 
 DEFAULT_CATCH_ALL = "More papers"
 
@@ -84,33 +83,46 @@ def _unknown_topic(name: str, known: list[str]) -> str:
     return f"unknown topic {name!r}{suggestion} (topics: {', '.join(known) or 'none'})"
 
 
-def delivery_secrets_set(config: NewsletterConfig) -> Iterable[tuple[Loc, str]]:
-    """Secrets are checked when the config loads, not halfway through a send."""
-    options = config.delivery.options
-    names = [
-        key
-        for key in ("api_key_env", "username_env", "password_env")
-        if getattr(options, key, None)
-    ]
-    for key in names:
-        variable = getattr(options, key)
-        if not os.environ.get(variable):
-            yield (
-                ("delivery", "options", key),
-                f"environment variable {variable} is not set; export it before running "
-                f"(the {config.delivery.backend} backend needs it)",
-            )
-    dkim = getattr(options, "dkim", None)
-    if dkim is not None and not os.environ.get(dkim.private_key_env):
+# Variables the backends read when the key is not written: the model's defaults.
+_DEFAULT_SECRETS = {"sendgrid": {"api_key_env": "SENDGRID_API_KEY"}}
+
+
+def delivery_secrets_set(data: Any) -> Iterable[tuple[Loc, str]]:
+    """Secrets are checked when the config loads, not halfway through a send. Reads the raw
+    data, so an unset variable is reported in the same pass as the file's other mistakes."""
+    delivery = data.get("delivery") if isinstance(data, dict) else None
+    if not isinstance(delivery, dict) or not isinstance(delivery.get("backend"), str):
+        return
+    backend = delivery["backend"]
+    options = delivery.get("options")
+    options = options if isinstance(options, dict) else {}
+    variables = {**_DEFAULT_SECRETS.get(backend, {}), **options}
+    for key in ("api_key_env", "username_env", "password_env"):
+        variable = variables.get(key)
+        if not isinstance(variable, str) or not variable or os.environ.get(variable):
+            continue
+        loc: Loc = ("delivery", "options", key) if key in options else ("delivery", "backend")
+        yield (
+            loc,
+            f"environment variable {variable} is not set; export it before running "
+            f"(the {backend} backend needs it)",
+        )
+    dkim = options.get("dkim")
+    dkim_env = dkim.get("private_key_env") if isinstance(dkim, dict) else None
+    if isinstance(dkim_env, str) and dkim_env and not os.environ.get(dkim_env):
         yield (
             ("delivery", "options", "dkim", "private_key_env"),
-            f"environment variable {dkim.private_key_env} is not set; export the PEM private "
+            f"environment variable {dkim_env} is not set; export the PEM private "
             "key the DKIM record publishes",
         )
-    smtp_pair = [getattr(options, k, None) for k in ("username_env", "password_env")]
+    smtp_pair = [options.get(k) for k in ("username_env", "password_env")]
     if any(smtp_pair) and not all(smtp_pair):
         yield (("delivery", "options"), "set both username_env and password_env, or neither")
 
 
-DATA_CHECKS_BUILTIN: list[DataCheck] = [unique_topic_names, subscriber_topics_exist]
-BUILTIN_CHECKS: list[SemanticCheck] = [delivery_secrets_set]
+DATA_CHECKS_BUILTIN: list[DataCheck] = [
+    unique_topic_names,
+    subscriber_topics_exist,
+    delivery_secrets_set,
+]
+BUILTIN_CHECKS: list[SemanticCheck] = []

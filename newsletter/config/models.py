@@ -1,13 +1,15 @@
 """The configuration model: one pydantic model per YAML section, unknown keys forbidden.
 
 Paths: inputs the config names (local source files, template overrides) resolve against
-the config file's folder; outputs (outbox, database, cache) resolve against the working
-directory the command runs in, so a job writes where it is started. ``bundled:`` names a
-file shipped inside the package (the sample day).
+the config file's folder; state (database, cache, outbox) against the same folder, or its
+parent when it is called ``config`` (``LoadedConfig.state_dir``), so a command started from
+anywhere reads the same ledger; with the packaged default, the working folder. ``bundled:``
+names a file shipped inside the package (the sample day).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Annotated, Any, Literal
 
@@ -21,7 +23,9 @@ from pydantic import (
     model_validator,
 )
 
+from newsletter.config.regex import pattern_problem
 from newsletter.config.schedule_time import check_cron, parse_days
+from newsletter.models import Cadence
 
 HTTPS_OR_HTTP = r"^https?://[^\s]+$"
 
@@ -32,13 +36,27 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CatchingOnConfig(Strict):
+    """``newsletter.catching_on``: the "Catching on" section (off when absent)."""
+
+    days: int = Field(default=3, ge=1, le=14)  # issue days looked back over
+    min_upvotes: int = Field(default=50, ge=1)  # upvotes a paper must have reached since
+
+
+# Keys an earlier version had, with what replaced them: the error says so instead of
+# "unknown key".
+RENAMED_KEYS = {
+    "images": "show_thumbnails (a number: thumbnails for the first N papers of each topic)",
+}
+
+
 class NewsletterSection(Strict):
     name: str = "Daily Papers"
     sender: str = Field(description='"Name <address>" or a bare address')
     reply_to: str | None = None
     postal_address: str = Field(min_length=1, description="required by anti-spam law")
     base_url: str = Field(pattern=HTTPS_OR_HTTP, description="public URL of the web app")
-    subject: str = "{name}, {date:%a %d %b}: {papers} papers in {topics} topics"
+    subject: str = "{name}, {date:%a %d %b}: {n_papers} in {n_topics}"
     timezone: str = "UTC"
     language: str = "en"
     templates_dir: str | None = None
@@ -46,9 +64,18 @@ class NewsletterSection(Strict):
     # The size budget (Gmail clips HTML past ~102 KB) and the degradation steps' knobs.
     html_budget_bytes: int = Field(default=100_000, ge=20_000, le=100_000)
     short_summary_chars: int = Field(default=140, ge=40, le=2000)
-    images: bool = False
+    # Thumbnails for the first N papers of each topic (0: none). Per topic, not per email, so a
+    # topic's piece is the same for every reader who chose it.
+    show_thumbnails: int = Field(default=0, ge=0, le=20)
+    show_reasons: bool = True  # "matched: video generation, 3D" under each paper
+    # Readers without their own choice get this rhythm: daily, weekly or weekly:<weekday>.
+    cadence: str = "daily"
+    catching_on: CatchingOnConfig | None = None
+    weekly_subject: str = "{name} weekly, {first:%d %b} to {date:%d %b}: {papers} papers"
     web_font_url: str | None = Field(default=None, pattern=HTTPS_OR_HTTP)
     web_font_family: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 \-]+$")
+    # The DKIM selector your provider signs with (SendGrid: s1), for `newsletter doctor`.
+    dkim_selector: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]+$")
 
     @field_validator("sender")
     @classmethod
@@ -62,17 +89,36 @@ class NewsletterSection(Strict):
     def _known_timezone(cls, value: str) -> str:
         return _check_timezone(value)
 
-    @field_validator("subject")
+    @field_validator("cadence")
+    @classmethod
+    def _known_cadence(cls, value: str) -> str:
+        return _check_cadence(value)
+
+    @property
+    def default_cadence(self) -> Cadence:
+        return Cadence.parse(self.cadence)
+
+    @field_validator("subject", "weekly_subject")
     @classmethod
     def _subject_placeholders(cls, value: str) -> str:
         import datetime as dt
 
+        day = dt.date(2025, 1, 1)
         try:
-            value.format(name="x", date=dt.date(2025, 1, 1), papers=1, topics=1)
+            value.format(
+                name="x",
+                date=day,
+                first=day,
+                papers=1,
+                topics=1,
+                n_papers="1 paper",
+                n_topics="1 topic",
+            )
         except (KeyError, IndexError, ValueError, AttributeError) as exc:
             raise ValueError(
                 f"bad placeholder in subject ({exc}); allowed: {{name}} {{date}} "
-                "(e.g. {date:%a %d %b}) {papers} {topics}"
+                "(e.g. {date:%a %d %b}) {papers} {topics} (numbers) {n_papers} {n_topics} "
+                "('3 papers', '1 topic'), and {first} (a weekly issue's first day)"
             ) from exc
         return value
 
@@ -83,6 +129,10 @@ class NewsletterSection(Strict):
         return self
 
 
+def _check_cadence(value: str) -> str:
+    return str(Cadence.parse(value))
+
+
 def _check_timezone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,9 +140,20 @@ def _check_timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
+            f"unknown time zone {value!r}{_closest_timezone(value)} "
+            "(an IANA name like Europe/Berlin or America/New_York, or UTC)"
         ) from exc
     return value
+
+
+def _closest_timezone(value: str) -> str:
+    import difflib
+    from zoneinfo import available_timezones
+
+    zones = {zone.lower(): zone for zone in available_timezones()}
+    exact = zones.get(value.strip().lower().replace(" ", "_"))
+    hint = [exact] if exact else difflib.get_close_matches(value.lower(), zones, n=1, cutoff=0.75)
+    return f"; did you mean '{zones.get(hint[0], hint[0])}'?" if hint else ""
 
 
 class LocalSourceConfig(Strict):
@@ -178,13 +239,9 @@ def _nonblank_term(value: str) -> str:
 
 
 def _valid_regex(value: str) -> str:
-    try:
-        re.compile(value, re.IGNORECASE)
-    except re.error as exc:
-        where = f" at position {exc.pos}" if exc.pos is not None else ""
-        raise ValueError(f"invalid regular expression {value!r}: {exc.msg}{where}") from None
-    if re.search(value, "", re.IGNORECASE) is not None:
-        raise ValueError(f"regular expression {value!r} matches empty text, so every paper")
+    problem = pattern_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -242,7 +299,7 @@ class MatchConfig(Strict):
     entry may hit (OR); ``any``/``all``/``none`` nest further blocks. See docs/topics.md."""
 
     keywords: Terms = Field(default_factory=list, description="words or phrases")
-    regex: Regexes = Field(default_factory=list, description="Python regular expressions")
+    regex: Regexes = Field(default_factory=list, description="RE2 regular expressions")
     categories: Terms = Field(default_factory=list, description="arXiv categories, cs.* ok")
     authors: Terms = Field(default_factory=list)
     ai_keywords: Terms = Field(default_factory=list, description="HF AI keyword tags")
@@ -281,11 +338,17 @@ class SubscriberConfig(Strict):
     name: str | None = None
     topics: list[str] | None = None
     timezone: str | None = None  # their own zone, for schedule.local_time
+    cadence: str | None = None  # daily, weekly or weekly:<weekday>; None: newsletter.cadence
 
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str | None) -> str | None:
         return None if value is None else _check_timezone(value)
+
+    @field_validator("cadence")
+    @classmethod
+    def _known_cadence(cls, value: str | None) -> str | None:
+        return None if value is None else _check_cadence(value)
 
     @field_validator("email")
     @classmethod
@@ -446,7 +509,18 @@ class WebConfig(Strict):
 
 
 class DatabaseConfig(Strict):
+    """``url_env`` names a variable that, when set, holds the URL instead of ``url``: a
+    PostgreSQL password stays out of the file (containers, CI)."""
+
     url: str = "sqlite:///newsletter.db"
+    url_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_from_environment(cls, data: Any) -> Any:
+        name = data.get("url_env") if isinstance(data, dict) else None
+        value = os.environ.get(name, "").strip() if isinstance(name, str) else ""
+        return {**data, "url": value} if value else data
 
 
 class ReadersConfig(Strict):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from newsletter.config import LoadedConfig
@@ -27,7 +26,7 @@ __all__ = ["ConsoleBackend", "EmailBackend", "MemoryBackend", "OutboxBackend", "
 
 
 def get_backend(loaded: LoadedConfig) -> EmailBackend:
-    """The backend the config names, with its options (secrets read from the environment)."""
+    """The backend the config names, with its options (secrets from ``loaded.secrets``)."""
     config = loaded.model.delivery
     if isinstance(config, OutboxDelivery):
         return OutboxBackend(loaded.resolve_output(config.options.dir))
@@ -43,18 +42,18 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             o.host,
             o.port,
             security=o.security,
-            username=_secret(o.username_env),
-            password=_secret(o.password_env),
+            username=_secret(loaded, o.username_env),
+            password=_secret(loaded, o.password_env),
             timeout=o.timeout,
             ca_file=loaded.resolve_input(o.ca_file) if o.ca_file else None,
-            dkim=_dkim_signer(o.dkim),
+            dkim=_dkim_signer(loaded, o.dkim),
         )
     if isinstance(config, SendGridDelivery):
         from newsletter.delivery.sendgrid import SendGridBackend, SendGridRetryPolicy
 
         s = config.options
         return SendGridBackend(
-            _secret(s.api_key_env) or "",
+            _secret(loaded, s.api_key_env) or "",
             host=s.host,
             timeout=s.timeout,
             sandbox_mode=s.sandbox_mode,
@@ -65,19 +64,19 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
     raise ConfigError(f"delivery.backend: {config.backend!r} is not available")
 
 
-def _dkim_signer(options: DkimOptions | None) -> DkimSigner | None:
+def _dkim_signer(loaded: LoadedConfig, options: DkimOptions | None) -> DkimSigner | None:
     if options is None:
         return None
     from newsletter.delivery.dkim_signing import DkimSigner
 
-    key = _secret(options.private_key_env) or ""
+    key = _secret(loaded, options.private_key_env) or ""
     return DkimSigner(options.domain, options.selector, key.encode("utf-8"))
 
 
-def _secret(variable: str | None) -> str | None:
+def _secret(loaded: LoadedConfig, variable: str | None) -> str | None:
     if variable is None:
         return None
-    value = os.environ.get(variable)
-    if not value:  # the config check catches this at load time; the environment may change
+    value = loaded.secrets.get(variable)
+    if not value:  # the config check reports this at load time; kept for a hand-made config
         raise ConfigError(f"delivery.options: environment variable {variable} is not set")
     return value

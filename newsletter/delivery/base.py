@@ -19,6 +19,7 @@ cannot produce a second copy, so in-doubt readers may simply be sent again.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Sequence
 from types import TracebackType
 
@@ -32,6 +33,15 @@ class EmailBackend(ABC):
     name: str = ""
     batch_size: int = 100
     idempotent: bool = False
+    # Retries by cause ("429", "5xx", "dropped") and the seconds spent waiting before them,
+    # for the run report; backends that never retry keep them empty.
+    retries: Counter[str]
+    waited_seconds: float = 0.0
+
+    def __new__(cls, *args: object, **kwargs: object) -> EmailBackend:
+        backend = super().__new__(cls)
+        backend.retries = Counter()
+        return backend
 
     def open(self) -> None:  # noqa: B027 - most backends hold nothing to open
         """Acquire resources; idempotent."""

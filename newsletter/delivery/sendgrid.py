@@ -5,11 +5,18 @@ reader's links as ``substitutions`` and their own ``List-Unsubscribe`` headers; 
 HTML and text go once. Every third-party error is translated here into a ``DeliveryError``
 (or a failed result for the batch), and the API key never appears in one.
 
-Retries: 429 waits as ``Retry-After`` / ``X-RateLimit-Reset`` say; 5xx, timeouts, refused and
-reset connections back off exponentially with full jitter, up to ``max_retries`` times.
-400 and 413 fail that batch only; 401 and 403 stop the run (no batch can succeed). A request
-that timed out or was reset *after* it was sent may have been accepted: SendGrid has no
-idempotency key, so its retry can, rarely, deliver that batch twice (see docs/delivery.md).
+Retries: 429 waits as ``Retry-After`` / ``X-RateLimit-Reset`` say; 5xx with an answer, refused
+connections, DNS failures and resets while the request was still being sent back off
+exponentially with full jitter, up to ``max_retries`` times. 400 and 413 fail that batch
+only; 401 and 403 stop the run (no batch can succeed).
+
+A request whose answer is lost *after* the whole body was sent (a timeout waiting for the
+answer, the connection closed before the status line, a reset while reading it) may have
+been accepted. SendGrid has no idempotency key, so it is never sent again: the batch is
+answered ``in_doubt``. Each request carries a unique ``custom_args`` key
+(``BATCH_ARG``), which ``find_accepted`` looks up in the Email Activity API to settle it.
+urllib draws the line for us: an error while sending the request comes wrapped in
+``URLError``; one raised while waiting for the answer does not.
 """
 
 from __future__ import annotations
@@ -19,8 +26,11 @@ import http.client
 import json
 import logging
 import random
+import secrets
 import time
 import urllib.error
+import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +41,14 @@ from sendgrid import SendGridAPIClient
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient, header_safe
 from newsletter.errors import DeliveryError
-from newsletter.models import DeliveryResult, OutgoingEmail
+from newsletter.models import DeliveryReason, DeliveryResult, OutgoingEmail
 
 MAX_RECIPIENTS = 1000  # SendGrid: at most 1,000 recipients (to+cc+bcc) per request
+BATCH_ARG = "newsletter_batch"  # custom_args key naming one request, for the activity API
+LOST_ANSWER_DETAIL = (
+    "in doubt: SendGrid may have accepted this batch ({what}); not sent again so nobody gets "
+    "two copies. Settle it with `newsletter deliveries resolve` (--check asks SendGrid)"
+)
 # python_http_client logs request headers, the Authorization header included, at DEBUG.
 logging.getLogger("python_http_client").setLevel(logging.WARNING)
 
@@ -47,6 +62,10 @@ class SendGridRetryPolicy:
 
 class _BatchRejected(Exception):
     """400/413: this request cannot succeed as it is; the batch fails, the run goes on."""
+
+
+class _AnswerLost(Exception):
+    """The whole request was sent and its answer lost: SendGrid may have accepted it."""
 
 
 class SendGridBackend(EmailBackend):
@@ -73,6 +92,8 @@ class SendGridBackend(EmailBackend):
         self.retry = retry or SendGridRetryPolicy()
         self.sleep = sleep
         self.requests = 0  # HTTP requests made, retries included (for reports and benches)
+        self.retries: Counter[str] = Counter()  # by cause: "429", "5xx", "dropped"
+        self.waited_seconds = 0.0  # time spent in backoff before retries
         self._key = api_key
         self._client = SendGridAPIClient(api_key=api_key, host=self.host)
 
@@ -93,10 +114,25 @@ class SendGridBackend(EmailBackend):
         results: list[DeliveryResult] = []
         for start in range(0, len(recipients), self.batch_size):
             batch = recipients[start : start + self.batch_size]
+            # The ledger's key when the pipeline sends (it was recorded with the claim).
+            key = template.batch_key or f"{template.issue_key or 'issue'}.{secrets.token_hex(8)}"
             try:
-                message_id = self._post(mail_send_body(template, batch, self))
+                message_id = self._post(mail_send_body(template, batch, self, key))
             except _BatchRejected as exc:
                 results += [DeliveryResult(r.email, "failed", detail=str(exc)) for r in batch]
+                continue
+            except _AnswerLost as exc:
+                detail = LOST_ANSWER_DETAIL.format(what=exc)
+                results += [
+                    DeliveryResult(
+                        r.email,
+                        "in_doubt",
+                        provider_id=f"batch:{key}",
+                        detail=detail,
+                        reason=DeliveryReason.IN_DOUBT,
+                    )
+                    for r in batch
+                ]
                 continue
             results += [DeliveryResult(r.email, "sent", provider_id=message_id) for r in batch]
         return results
@@ -113,9 +149,12 @@ class SendGridBackend(EmailBackend):
                 return str(response.headers.get("X-Message-Id") or "")
             except http_errors.HTTPError as exc:
                 wait = self._after_http_error(exc, attempt)
-            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+            except urllib.error.URLError as exc:  # raised while sending: nothing accepted
                 wait = self._after_network_error(exc, attempt)
+            except (http.client.HTTPException, OSError) as exc:  # raised awaiting the answer
+                raise _AnswerLost(f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
             attempt += 1
+            self.waited_seconds += wait
             self.sleep(wait)
 
     def _after_http_error(self, exc: http_errors.HTTPError, attempt: int) -> float:
@@ -132,6 +171,7 @@ class SendGridBackend(EmailBackend):
                     f"{what}, still after {attempt} retries; rerun later: readers already "
                     "sent are not sent again."
                 ) from None
+            self.retries["429" if status == 429 else "5xx"] += 1
             hinted = retry_after_seconds(exc.headers) if status == 429 else None
             return min(hinted, self.retry.max_wait_seconds) if hinted else self._backoff(attempt)
         raise _BatchRejected(what) from None  # 400, 413 and other 4xx: this batch only
@@ -144,6 +184,7 @@ class SendGridBackend(EmailBackend):
                 f"{self._scrub(what)} (after {attempt} retries). Check the host option and "
                 "the network; rerun later: readers already sent are not sent again."
             ) from None
+        self.retries["dropped"] += 1
         return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
@@ -155,6 +196,28 @@ class SendGridBackend(EmailBackend):
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._key, "[API key]") if self._key else text
+
+
+def find_accepted(backend: SendGridBackend, batch_key: str) -> set[str]:
+    """The readers of one request SendGrid's Email Activity API knows (so it accepted them).
+
+    Needs the Email Activity add-on and an API key allowed to read it; raises
+    ``DeliveryError`` saying so otherwise."""
+    query = f"unique_args['{BATCH_ARG}']=\"{batch_key}\""
+    try:
+        response = backend._client.client.messages.get(
+            query_params={"query": query, "limit": MAX_RECIPIENTS}, timeout=backend.timeout
+        )
+    except http_errors.HTTPError as exc:
+        raise DeliveryError(
+            f"SendGrid's Email Activity API at {backend.host} answered {exc.status_code}: "
+            f"{backend._messages(exc.body)}. It needs the Email Activity add-on and an API key "
+            "with Email Activity access; otherwise settle by hand with --as sent|unsent"
+        ) from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        raise DeliveryError(f"cannot reach SendGrid at {backend.host}: {exc}") from None
+    data = json.loads(response.body or b"{}")
+    return {str(m.get("to_email", "")).lower() for m in data.get("messages", [])}
 
 
 def error_messages(body: bytes | str | None) -> str:
@@ -197,9 +260,12 @@ def retry_after_seconds(headers: Any) -> float | None:
 
 
 def mail_send_body(
-    template: OutgoingEmail, batch: Sequence[Recipient], backend: SendGridBackend
+    template: OutgoingEmail,
+    batch: Sequence[Recipient],
+    backend: SendGridBackend,
+    batch_key: str = "",
 ) -> dict[str, Any]:
-    """The v3 Mail Send JSON for one batch of one segment."""
+    """The v3 Mail Send JSON for one batch of one segment; ``batch_key`` names the request."""
     name, address = email.utils.parseaddr(template.sender)
     headers = {k: header_safe(v) for k, v in template.headers.items() if k != "Reply-To"}
     body: dict[str, Any] = {
@@ -210,7 +276,7 @@ def mail_send_body(
             {"type": "text/plain", "value": template.text},
             {"type": "text/html", "value": template.html},
         ],
-        "custom_args": {"issue": template.issue_key or "issue"},
+        "custom_args": {"issue": template.issue_key or "issue", BATCH_ARG: batch_key or "-"},
     }
     if headers:
         body["headers"] = headers

@@ -6,8 +6,10 @@ dropped connection is reopened and the message tried once more. A refused recipi
 that recipient only; a refused login or sender stops the run with a ``DeliveryError``.
 
 ``batch_size`` is 1: the ledger records every message as soon as the server answers 250,
-so after a crash at most one message is in doubt. A connection dropped after the final
-``.`` but before the server's reply is the one case where the retry can duplicate.
+so after a crash at most one message is in doubt. A connection dropped (or a reply timed
+out) after the final ``.`` of DATA may have left the message with the server: it is never
+sent again but answered ``in_doubt``; a drop earlier in the dialogue is retried once on a new
+connection. ``_TrackedSMTP`` notes when the end of DATA went out, so the line is exact.
 """
 
 from __future__ import annotations
@@ -17,15 +19,45 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.dkim_signing import DkimSigner
 from newsletter.delivery.message import build_mime
 from newsletter.errors import DeliveryError
-from newsletter.models import DeliveryResult, OutgoingEmail
+from newsletter.models import DeliveryReason, DeliveryResult, OutgoingEmail
 
 Security = Literal["none", "starttls", "tls"]
+END_OF_DATA = b"\r\n.\r\n"
+LOST_REPLY_DETAIL = (
+    "in doubt: {where} lost the connection after the message was handed over ({what}); "
+    "not sent again so nobody gets two copies. Check the server's log, then settle it with "
+    "`newsletter deliveries resolve`"
+)
+
+
+class _TrackedSMTP(smtplib.SMTP):
+    """smtplib.SMTP that remembers whether the end of DATA was sent on this message."""
+
+    data_sent = False
+
+    def send(self, s: Any) -> None:  # smtplib types it as Buffer | str
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(END_OF_DATA):
+            self.data_sent = True
+
+
+class _TrackedSMTPSSL(smtplib.SMTP_SSL, _TrackedSMTP):
+    """Implicit TLS, tracked the same way."""
+
+
+# How the connection is secured, in words for the run report ("none" alone reads as a
+# missing value).
+SECURITY_NAMES: dict[str, str] = {
+    "none": "plain SMTP, not encrypted",
+    "starttls": "STARTTLS",
+    "tls": "TLS from the start",
+}
 
 
 class SmtpBackend(EmailBackend):
@@ -54,7 +86,7 @@ class SmtpBackend(EmailBackend):
 
     @property
     def destination(self) -> str:
-        return f"SMTP {self.host}:{self.port} ({self.security})"
+        return f"SMTP {self.host}:{self.port} ({SECURITY_NAMES[self.security]})"
 
     def open(self) -> None:
         if self._connection is None:
@@ -84,8 +116,10 @@ class SmtpBackend(EmailBackend):
             wire = self.dkim.sign(wire)
         sender = email.utils.parseaddr(message.sender)[1]
         for attempt in (1, 2):
+            self.open()  # after a message in doubt the connection was closed
             try:
-                assert self._connection is not None
+                assert isinstance(self._connection, _TrackedSMTP)
+                self._connection.data_sent = False
                 options = _mail_options(sender, message.to)
                 self._connection.sendmail(sender, [message.to], wire, mail_options=options)
             except smtplib.SMTPRecipientsRefused as exc:
@@ -100,11 +134,15 @@ class SmtpBackend(EmailBackend):
                 detail = _reply(exc.smtp_code, exc.smtp_error)
                 return DeliveryResult(message.to, "failed", detail=detail)
             except smtplib.SMTPServerDisconnected as exc:
+                if self._handed_over():
+                    return self._in_doubt(message, exc)
                 if attempt == 2:
                     return self._dropped_twice(message, exc)
             except smtplib.SMTPException as exc:  # e.g. an address the server cannot take
                 return DeliveryResult(message.to, "failed", detail=f"{type(exc).__name__}: {exc}")
             except OSError as exc:  # reset, timeout, TLS failure: the connection is gone
+                if self._handed_over():
+                    return self._in_doubt(message, exc)
                 if attempt == 2:
                     return self._dropped_twice(message, exc)
             else:
@@ -112,6 +150,20 @@ class SmtpBackend(EmailBackend):
             self.close()
             self.open()  # raises DeliveryError if the server is gone for good
         raise AssertionError("unreachable")
+
+    def _handed_over(self) -> bool:
+        return isinstance(self._connection, _TrackedSMTP) and self._connection.data_sent
+
+    def _in_doubt(self, message: OutgoingEmail, exc: BaseException) -> DeliveryResult:
+        self.close()  # the next message gets a new connection
+        detail = LOST_REPLY_DETAIL.format(where=self.destination, what=f"{type(exc).__name__}")
+        return DeliveryResult(
+            message.to,
+            "in_doubt",
+            provider_id=message.message_id,
+            detail=detail,
+            reason=DeliveryReason.IN_DOUBT,
+        )
 
     def _dropped_twice(self, message: OutgoingEmail, exc: BaseException) -> DeliveryResult:
         self.close()
@@ -146,8 +198,8 @@ class SmtpBackend(EmailBackend):
     def _dial(self) -> smtplib.SMTP:
         context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
         if self.security == "tls":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            return _TrackedSMTPSSL(self.host, self.port, timeout=self.timeout, context=context)
+        connection = _TrackedSMTP(self.host, self.port, timeout=self.timeout)
         if self.security == "starttls":
             connection.starttls(context=context)
             connection.ehlo()

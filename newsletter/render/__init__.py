@@ -15,7 +15,6 @@ from newsletter.errors import TemplateError
 from newsletter.models import Issue
 from newsletter.render.budget import Fitted, budgeted_size, fit
 from newsletter.render.context import (
-    PLACEHOLDERS,
     RenderContext,
     build_context,
     format_subject,
@@ -30,7 +29,6 @@ __all__ = [
     "Renderer",
     "build_context",
     "format_subject",
-    "personalize",
 ]
 
 
@@ -104,12 +102,3 @@ class Renderer:
         except jinja2.TemplateError as exc:
             where = name
             raise TemplateError(f"template error in {where}: {exc}") from exc
-
-
-def personalize(text: str, values: dict[str, str]) -> str:
-    """Fill the per-recipient placeholders of a rendered part."""
-    for placeholder in PLACEHOLDERS:
-        key = placeholder.strip("%")
-        if key in values:
-            text = text.replace(placeholder, values[key])
-    return text

@@ -18,17 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from newsletter.errors import TemplateError
-from newsletter.models import Issue, Section
+from newsletter.errors import BudgetError
+from newsletter.models import Issue
 from newsletter.render.context import PLACEHOLDERS, CardStyle, RenderContext
 
 # A per-recipient URL replaces each placeholder after rendering; budget for the longest
 # we make (signed tokens) with room to spare.
 URL_RESERVE = 300
-
-
-class BudgetError(TemplateError):
-    """Even the smallest form of the issue is over the HTML size budget."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +70,10 @@ def budgeted_size(html: str) -> int:
 def fold(issue: Issue, per_topic: int) -> Issue:
     """Each section keeps its first ``per_topic`` papers; the rest are counted as hidden."""
     sections = [
-        Section(s.topic, s.papers[:per_topic], s.hidden + max(0, len(s.papers) - per_topic))
+        replace(s, papers=s.papers[:per_topic], hidden=s.hidden + max(0, len(s.papers) - per_topic))
         for s in issue.sections
     ]
-    return Issue(issue.newsletter, issue.date, sections)
+    return replace(issue, sections=sections)
 
 
 def fit(ctx: RenderContext, render: Callable[[RenderContext], str]) -> Fitted:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from newsletter.models import Issue, Paper
+from newsletter.models import Issue, Paper, Section
 from newsletter.render.palette import DARK, LIGHT, Palette
+from newsletter.words import plural
 
 if TYPE_CHECKING:
     from newsletter.config.models import NewsletterSection
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 UNSUBSCRIBE_URL = "%%unsubscribe_url%%"
 PREFERENCES_URL = "%%preferences_url%%"
 PLACEHOLDERS = (UNSUBSCRIBE_URL, PREFERENCES_URL)
+
+# The why-this-paper line names at most this many terms; the rest are counted ("+2").
+REASON_TERMS = 3
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 
@@ -45,7 +49,8 @@ class RenderContext:
     language: str = "en"
     short_summary_chars: int = 140
     card: CardStyle = "full"
-    images: bool = False
+    thumbnails: int = 0  # the first N papers of each topic show their thumbnail
+    reasons: bool = True  # the "matched: ..." line under each paper (``show_reasons``)
     web_font_url: str | None = None
     web_font_family: str | None = None
     html_budget_bytes: int = 100_000
@@ -54,6 +59,9 @@ class RenderContext:
 
     @property
     def date_label(self) -> str:
+        first = self.issue.first_day
+        if first is not None:
+            return f"the week of {first:%d %B} to {self.issue.date:%A, %d %B %Y}"
         return f"{self.issue.date:%A, %d %B %Y}"
 
     @property
@@ -74,7 +82,8 @@ class RenderContext:
 
     @property
     def archive_url(self) -> str:
-        return f"{self.base_url.rstrip('/')}/archive/{self.issue.date.isoformat()}"
+        weekly = "weekly/" if self.issue.weekly else ""
+        return f"{self.base_url.rstrip('/')}/archive/{weekly}{self.issue.date.isoformat()}"
 
     @property
     def why_line(self) -> str:
@@ -114,8 +123,23 @@ class RenderContext:
             limit = min(self.short_summary_chars, self.summary_chars)
         return cut_at_sentence(paper.ai_summary or paper.abstract, limit)
 
-    def thumbnail(self, paper: Paper) -> str | None:
-        return paper.thumbnail if self.images and self.card == "full" else None
+    def reason(self, section: Section, paper: Paper) -> str:
+        """ "matched: video generation, 3D": what placed the paper under this topic; empty
+        when turned off, for the catch-all, and on title-only cards (the budget's step 2)."""
+        if self.card == "title":
+            return ""
+        if paper.id in section.notes:
+            return section.notes[paper.id]
+        terms = section.reasons.get(paper.id, ()) if self.reasons else ()
+        return reason_line(terms) if terms else ""
+
+    def thumbnail(self, section: Section, paper: Paper) -> str | None:
+        """The paper's thumbnail when it is among its topic's first ``thumbnails`` papers,
+        on full cards only (the budget's first step drops images)."""
+        if self.card != "full" or not paper.thumbnail:
+            return None
+        first = section.papers[: self.thumbnails]
+        return paper.thumbnail if any(p is paper for p in first) else None
 
     @staticmethod
     def links(paper: Paper) -> list[tuple[str, str]]:
@@ -144,6 +168,12 @@ def _code_label(url: str | None) -> str:
     return "Code on GitHub" if _host(url).endswith("github.com") else "Code"
 
 
+def reason_line(terms: tuple[str, ...]) -> str:
+    shown = ", ".join(terms[:REASON_TERMS])
+    more = len(terms) - REASON_TERMS
+    return f"matched: {shown}" + (f" +{more}" if more > 0 else "")
+
+
 def cut_at_sentence(text: str, limit: int) -> str:
     """The longest run of whole sentences within ``limit``; a cut at a word with … otherwise."""
     if len(text) <= limit:
@@ -162,11 +192,19 @@ def format_subject(template: str, issue: Issue, name: str) -> str:
     """The subject line; never contains CR/LF whatever the paper text or template hold."""
     if issue.paper_count == 0:  # the empty-day notice: "0 papers in 1 topics" reads broken
         return f"{name}, {issue.date:%a %d %b}: no new papers today"
-    subject = template.format(
+    # {n_papers} and {n_topics} say their noun in the right number ("1 paper", "3 topics");
+    # the old default's "{papers} papers in {topics} topics" is read as them, not "1 papers".
+    wording = template.replace("{papers} papers", "{n_papers}").replace(
+        "{topics} topics", "{n_topics}"
+    )
+    subject = wording.format(
         name=name,
         date=issue.date,
+        first=issue.first_day or issue.date,
         papers=issue.paper_count,
         topics=len(issue.sections),
+        n_papers=plural(issue.paper_count, "paper"),
+        n_topics=plural(len(issue.sections), "topic"),
     )
     return " ".join(subject.split())
 
@@ -203,7 +241,14 @@ def disarm_placeholders(issue: Issue) -> Issue:
             authors=tuple(_disarm(a) for a in paper.authors),
         )
 
-    sections = [replace(s, papers=[safe(p) for p in s.papers]) for s in issue.sections]
+    sections = [
+        replace(
+            s,
+            papers=[safe(p) for p in s.papers],
+            reasons={k: tuple(_disarm(t) for t in v) for k, v in s.reasons.items()},
+        )
+        for s in issue.sections
+    ]
     return replace(issue, sections=sections)
 
 
@@ -216,12 +261,15 @@ def build_context(
         newsletter_name=settings.name,
         postal_address=settings.postal_address,
         base_url=settings.base_url,
-        subject=format_subject(settings.subject, issue, settings.name),
+        subject=format_subject(
+            settings.weekly_subject if issue.weekly else settings.subject, issue, settings.name
+        ),
         summary_chars=settings.summary_chars,
         reader_topics=reader_topics,
         language=settings.language,
         short_summary_chars=settings.short_summary_chars,
-        images=settings.images,
+        thumbnails=settings.show_thumbnails,
+        reasons=settings.show_reasons,
         web_font_url=settings.web_font_url,
         web_font_family=settings.web_font_family,
         html_budget_bytes=settings.html_budget_bytes,

@@ -33,7 +33,7 @@ def render_text(issue: Issue, ctx: RenderContext) -> str:
             f"{section.topic.emoji} {section.topic.name}".strip(), section.total
         )
         for paper in section.papers:
-            out += _paper(paper, ctx, refs)
+            out += _paper(paper, ctx, refs, ctx.reason(section, paper))
         if section.hidden:
             more = f"{section.hidden} more in this topic: {ctx.archive_url}#{section.topic.anchor}"
             out += [*_wrap(more, "  ... and "), ""]
@@ -55,7 +55,7 @@ def _ref(refs: list[str], url: str) -> str:
     return f"[{refs.index(url) + 1}]"
 
 
-def _paper(paper: Paper, ctx: RenderContext, refs: list[str]) -> list[str]:
+def _paper(paper: Paper, ctx: RenderContext, refs: list[str], reason: str) -> list[str]:
     title = paper.title + (f" {_ref(refs, paper.url)}" if paper.url else "")
     lines = _wrap(title, "* ", "  ")
     if ctx.card == "title":  # the size budget's title-only cards, as in the HTML
@@ -65,6 +65,8 @@ def _paper(paper: Paper, ctx: RenderContext, refs: list[str]) -> list[str]:
     badges = ctx.badges(paper)
     if badges:
         lines.append("  " + " | ".join(badges))
+    if reason:
+        lines += _wrap(reason, "  ")
     summary = ctx.summary(paper)
     if summary:
         lines += _wrap(summary, "  ")

@@ -26,7 +26,9 @@ from newsletter.readers import readers_for_run
 from newsletter.schedule.local_time import due_subscribers
 from newsletter.schedule.shutdown import ScheduledBackend
 from newsletter.store import open_database
+from newsletter.store.issues import weekly_edition
 from newsletter.store.runs import RunCounts, RunStatus, delivered_emails, mark_run
+from newsletter.weekly import run_week
 
 log = logging.getLogger(__name__)
 
@@ -56,26 +58,36 @@ def scheduled_run(
         dt.date.fromisoformat(day) if day else now.astimezone(ZoneInfo(schedule.timezone)).date()
     )
     until = dt.datetime.fromisoformat(retry_until) if retry_until else None
-    return [run_day(loaded, the_day, now, retry_until=until)]
+    outcomes = [run_day(loaded, the_day, now, retry_until=until)]
+    weekly = None if day else run_weekly_day(loaded, the_day, now)
+    return outcomes + ([weekly] if weekly else [])
 
 
 def run_local_time(loaded: LoadedConfig, now: dt.datetime) -> list[DayOutcome]:
     """Send to the readers whose own clock has reached ``schedule.at``; the next check
     (a few minutes later) is the retry for a failed day, until the grace runs out."""
-    return [
-        run_day(loaded, day, now, only=waiting, retry=False)
-        for day, waiting in sorted(waiting_readers(loaded, now).items())
-    ]
+    outcomes = []
+    for (day, weekly), waiting in sorted(waiting_readers(loaded, now).items()):
+        if weekly:
+            outcome = run_weekly_day(loaded, day, now, only=waiting)
+            outcomes += [outcome] if outcome else []
+        else:
+            outcomes.append(run_day(loaded, day, now, only=waiting, retry=False))
+    return outcomes
 
 
-def waiting_readers(loaded: LoadedConfig, now: dt.datetime) -> dict[dt.date, frozenset[str]]:
-    """Per issue day, the active readers due at ``now`` who do not have it yet (so a check
-    with nobody waiting costs a few queries, not a fetch and a render)."""
+def waiting_readers(
+    loaded: LoadedConfig, now: dt.datetime
+) -> dict[tuple[dt.date, bool], frozenset[str]]:
+    """Per issue day and edition (weekly or not), the active readers due at ``now`` who do
+    not have it yet (so a check with nobody waiting costs a few queries, not a fetch and a
+    render)."""
     schedule = loaded.model.schedule
     engine = open_database(loaded.model.database.url)
     try:
         readers = readers_for_run(loaded, engine)
         active = [s for s in readers if s.status is SubscriberStatus.ACTIVE]
+        default = loaded.model.newsletter.default_cadence
         due = due_subscribers(
             active,
             schedule.timezone,
@@ -83,13 +95,20 @@ def waiting_readers(loaded: LoadedConfig, now: dt.datetime) -> dict[dt.date, fro
             parse_days(schedule.days),
             now,
             dt.timedelta(minutes=schedule.misfire_grace_minutes),
+            default,
         )
         waiting = {}
         for day, readers in due.items():
-            done = delivered_emails(engine, loaded.model.newsletter.name, day)
-            emails = frozenset(r.email for r in readers if r.email not in done)
-            if emails:
-                waiting[day] = emails
+            for weekly in (False, True):
+                name = loaded.model.newsletter.name
+                done = delivered_emails(engine, weekly_edition(name) if weekly else name, day)
+                emails = frozenset(
+                    r.email
+                    for r in readers
+                    if r.cadence_on(day, default).weekly == weekly and r.email not in done
+                )
+                if emails:
+                    waiting[(day, weekly)] = emails
         return waiting
     finally:
         engine.dispose()
@@ -120,6 +139,24 @@ def run_day(
             return DayOutcome(day, RunStatus.FAILED)
     finally:
         engine.dispose()
+    counts = pipeline.run_counts(report)
+    _log_run(day, counts, report.count("sent"))
+    return DayOutcome(day, counts.status)
+
+
+def run_weekly_day(
+    loaded: LoadedConfig, day: dt.date, now: dt.datetime, *, only: frozenset[str] | None = None
+) -> DayOutcome | None:
+    """The weekly issue of ``day`` for the weekly readers due; ``None`` when nobody is (no
+    retry job: local-time checks come back within the grace; a failed fixed-time weekly is
+    logged, and the next fire's rerun of the day sends it)."""
+    try:
+        report = run_week(loaded, day, _backend(loaded), only=only)
+    except NewsletterError as exc:
+        log.error("weekly issue of %s failed: %s", day, exc)
+        return DayOutcome(day, RunStatus.FAILED)
+    if not report.results:
+        return None
     counts = pipeline.run_counts(report)
     _log_run(day, counts, report.count("sent"))
     return DayOutcome(day, counts.status)

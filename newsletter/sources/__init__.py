@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from newsletter.config import LoadedConfig
 from newsletter.config.models import (
@@ -30,15 +33,36 @@ class SourceOptions:
     backoff: FetchRetryPolicy | None = None
 
 
-def source_name(config: SourceConfig, index: int) -> str:
-    return config.name or f"{config.type}#{index}"
+def source_names(configs: Sequence[SourceConfig]) -> list[str]:
+    """Names a person can read in reports, ``--source`` and the cache folder: the ``name:``
+    given, else the type (``hf_daily``), for a local source its file's name; a second source
+    of the same name gets ``-2``."""
+    names: list[str] = []
+    for config in configs:
+        base = config.name or _default_name(config)
+        name, number = base, 2
+        while name in names:
+            name, number = f"{base}-{number}", number + 1
+        names.append(name)
+    return names
+
+
+def _default_name(config: SourceConfig) -> str:
+    if isinstance(config, LocalSourceConfig):
+        stem = PurePosixPath(config.path.removeprefix("bundled:").rstrip("/")).stem
+        return stem or config.type
+    return config.type
 
 
 def build_source(
-    config: SourceConfig, loaded: LoadedConfig, index: int, options: SourceOptions | None = None
+    config: SourceConfig,
+    loaded: LoadedConfig,
+    index: int,
+    options: SourceOptions | None = None,
+    name: str | None = None,
 ) -> Source:
     options = options or SourceOptions()
-    name = source_name(config, index)
+    name = name or source_names(loaded.model.sources)[index]
     if isinstance(config, LocalSourceConfig):
         path = loaded.resolve_input(config.path)
         return LocalSource(name, path, filter_by_date=config.filter_by_date)
@@ -78,4 +102,16 @@ def build_source(
 
 
 def build_sources(loaded: LoadedConfig, options: SourceOptions | None = None) -> list[Source]:
-    return [build_source(c, loaded, i, options) for i, c in enumerate(loaded.model.sources)]
+    configs = loaded.model.sources
+    names = source_names(configs)
+    return [build_source(c, loaded, i, options, names[i]) for i, c in enumerate(configs)]
+
+
+def day_of_local_files(loaded: LoadedConfig) -> dt.date | None:
+    """The day a config's sources hold when every one is a recorded day file that names it
+    (``--date`` then defaults to that day, not today); ``None`` otherwise."""
+    sources = build_sources(loaded)
+    if not sources or not all(isinstance(s, LocalSource) for s in sources):
+        return None
+    days = {s.listed_day() for s in sources if isinstance(s, LocalSource)}
+    return days.pop() if len(days) == 1 else None

@@ -56,10 +56,28 @@ def collect_papers(
             result = SourceResult(source=source.name, status="failed", error=str(exc))
         finally:
             source.close()
+        result.warnings.extend(duplicate_warnings(result.papers))
         results.append(result)
         if progress:
             progress(result)
     return Collection(day=day, papers=merge_papers(r.papers for r in results), results=results)
+
+
+def duplicate_warnings(papers: Sequence[Paper]) -> list[str]:
+    """One source listing a paper twice is a problem in the source (or a day file written by
+    hand): the copies are merged, but never silently. Names both entries."""
+    first: dict[str, tuple[int, Paper]] = {}
+    warnings = []
+    for index, paper in enumerate(papers):
+        if paper.id not in first:
+            first[paper.id] = (index, paper)
+            continue
+        earlier, kept = first[paper.id]
+        warnings.append(
+            f"paper id {paper.id} appears twice: entry {earlier + 1} {kept.title!r} and "
+            f"entry {index + 1} {paper.title!r}; merged into one"
+        )
+    return warnings
 
 
 def merge_papers(batches: Iterable[Iterable[Paper]]) -> list[Paper]:

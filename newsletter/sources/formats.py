@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from newsletter.errors import PaperRecordError, SourceDataError
 from newsletter.models import Paper
 from newsletter.sources.text import clean_abstract, clean_title
 
@@ -17,8 +19,30 @@ _ARXIV_VERSION = re.compile(r"v\d+$")
 HF_PAPERS = "https://huggingface.co/papers/"
 
 
-class SkipRecord(ValueError):
-    """A record that cannot become a Paper; the message names it and says why."""
+# A real day is ~100 KB to a few MB of JSON; a day file or answer past this is not one.
+MAX_JSON_BYTES = 64_000_000
+
+
+def decode_json(raw: bytes, where: str) -> Any:
+    """Parse a day file or an API answer; every way it can be hostile (not JSON, too big,
+    nested past Python's recursion limit) becomes a ``SourceDataError`` naming ``where``."""
+    check_json_size(len(raw), where)
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceDataError(f"{where}: not JSON ({exc}); it starts with {raw[:80]!r}") from None
+    except RecursionError:
+        raise SourceDataError(
+            f"{where}: JSON nested too deeply to be a list of papers; it starts with {raw[:20]!r}"
+        ) from None
+
+
+def check_json_size(size: int, where: str) -> None:
+    if size > MAX_JSON_BYTES:
+        raise SourceDataError(
+            f"{where}: {size / 1e6:.0f} MB of JSON; a day of papers is at most "
+            f"{MAX_JSON_BYTES // 1_000_000} MB"
+        )
 
 
 def strip_version(arxiv_id: str) -> str:
@@ -29,7 +53,7 @@ def strip_version(arxiv_id: str) -> str:
 def parse_record(record: Any, origin: str, listing_day: dt.date | None = None) -> Paper:
     """Normalize an HF item (``{"paper": {...}}``) or a normalized paper dict."""
     if not isinstance(record, Mapping):
-        raise SkipRecord(f"{origin}: not an object ({type(record).__name__})")
+        raise PaperRecordError(f"{origin}: not an object ({type(record).__name__})")
     if isinstance(record.get("paper"), Mapping):
         return parse_hf_item(record, origin, listing_day)
     return parse_normalized(record, origin)
@@ -61,7 +85,9 @@ def parse_hf_item(
     paper = item["paper"]
     raw_id, title = _text(paper.get("id")), _text(paper.get("title"))
     if not raw_id or not title.strip():
-        raise SkipRecord(f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title")
+        raise PaperRecordError(
+            f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title"
+        )
     arxiv_id = strip_version(raw_id)
     submitted = _datetime(paper.get("submittedOnDailyAt"))
     authors = tuple(
@@ -103,7 +129,9 @@ def parse_normalized(record: Mapping[str, Any], origin: str) -> Paper:
     """Our own format: the ``Paper`` fields as JSON (what ``newsletter fetch`` writes)."""
     raw_id, title = _text(record.get("id")), _text(record.get("title"))
     if not raw_id or not title.strip():
-        raise SkipRecord(f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title")
+        raise PaperRecordError(
+            f"{origin}: record {raw_id or title[:60] or '?'!r} lacks an id or a title"
+        )
     values = {k: v for k, v in record.items() if k in _NORMALIZED_FIELDS}
     for key in ("authors", "ai_keywords", "categories", "sources"):
         if key in values:
@@ -124,7 +152,7 @@ def parse_normalized(record: Mapping[str, Any], origin: str) -> Paper:
     try:
         return Paper(**values)
     except TypeError as exc:
-        raise SkipRecord(f"{origin}: record {raw_id!r} is malformed: {exc}") from exc
+        raise PaperRecordError(f"{origin}: record {raw_id!r} is malformed: {exc}") from exc
 
 
 def paper_to_dict(paper: Paper) -> dict[str, Any]:

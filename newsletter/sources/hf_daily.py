@@ -10,13 +10,12 @@ busy day would be cut silently.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-from newsletter.errors import SourceDataError
+from newsletter.errors import PaperRecordError, SourceDataError
 from newsletter.sources.base import Source, SourceResult
 from newsletter.sources.cache import ResponseCache
-from newsletter.sources.formats import SkipRecord, parse_hf_item
+from newsletter.sources.formats import decode_json, parse_hf_item
 from newsletter.sources.http import HttpClient
 
 MAX_PAGES = 100  # 10,000 papers at limit 100: far past any real day; stops a runaway loop
@@ -83,20 +82,14 @@ class HFDailySource(Source):
             origin = f"{self.url} page {number} item {index}"
             try:
                 if not isinstance(item, dict) or not isinstance(item.get("paper"), dict):
-                    raise SkipRecord(f"{origin}: not a daily-papers item")
+                    raise PaperRecordError(f"{origin}: not a daily-papers item")
                 result.papers.append(parse_hf_item(item, origin, listing))
-            except SkipRecord as exc:
+            except PaperRecordError as exc:
                 result.warnings.append(f"skipped {exc}")
 
 
 def _items(body: bytes, url: str, page: int) -> list[Any]:
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceDataError(
-            f"{url} page {page}: the answer is not JSON ({exc.__class__.__name__}); "
-            f"it starts with {body[:80]!r}"
-        ) from exc
+    data = decode_json(body, f"{url} page {page}")
     if not isinstance(data, list):
         raise SourceDataError(
             f"{url} page {page}: expected a JSON list of papers, got {type(data).__name__}"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
-from newsletter.errors import SourceDataError
+from newsletter.errors import PaperRecordError, SourceDataError
 from newsletter.models import Paper
 from newsletter.sources.base import Source, SourceResult
-from newsletter.sources.formats import SkipRecord, parse_record
+from newsletter.sources.formats import check_json_size, decode_json, parse_record
 
 
 class LocalSource(Source):
@@ -28,7 +27,7 @@ class LocalSource(Source):
             for index, record in enumerate(_read_records(file)):
                 try:
                     paper = parse_record(record, f"{file.name}[{index}]")
-                except SkipRecord as exc:
+                except PaperRecordError as exc:
                     result.warnings.append(f"skipped {exc}")
                     continue
                 if self._wanted(paper, day):
@@ -36,6 +35,12 @@ class LocalSource(Source):
         if not result.papers:
             result.status = "empty"
         return result
+
+    def listed_day(self) -> dt.date | None:
+        """The one day every paper of the file says it was listed on, if they agree: a
+        recorded day file (the bundled sample) previews as the day it holds."""
+        days = {paper.listed_on for paper in self.fetch(dt.date.min).papers}
+        return days.pop() if len(days) == 1 else None
 
     def _files(self) -> list[Path]:
         if self.path.is_dir():
@@ -49,11 +54,12 @@ class LocalSource(Source):
 
 
 def _read_records(file: Path) -> list[object]:
-    raw = file.read_bytes()
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceDataError(f"{file}: not JSON ({exc}); it starts with {raw[:60]!r}") from exc
+        check_json_size(file.stat().st_size, str(file))  # before reading it all
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise SourceDataError(f"{file}: cannot read it ({exc.strerror})") from None
+    data = decode_json(raw, str(file))
     if isinstance(data, dict) and isinstance(data.get("papers"), list):
         data = data["papers"]
     if not isinstance(data, list):

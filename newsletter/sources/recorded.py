@@ -15,7 +15,7 @@ from pathlib import Path
 from newsletter.config import LoadedConfig
 from newsletter.config.models import HFDailySourceConfig, LocalSourceConfig
 from newsletter.models import Paper
-from newsletter.sources import build_source, source_name
+from newsletter.sources import build_source, source_names
 from newsletter.sources.cache import MARKER, safe_name
 from newsletter.sources.collect import merge_papers
 
@@ -26,8 +26,9 @@ def recorded_days(loaded: LoadedConfig) -> dict[dt.date, list[Paper]]:
     """Papers per recorded day, merged across sources, oldest day first."""
     batches: dict[dt.date, list[list[Paper]]] = defaultdict(list)
     cache_root = loaded.resolve_output(loaded.model.collect.cache_dir)
+    names = source_names(loaded.model.sources)
     for index, config in enumerate(loaded.model.sources):
-        source = build_source(config, loaded, index)
+        source = build_source(config, loaded, index, name=names[index])
         try:
             if isinstance(config, LocalSourceConfig):
                 by_day: dict[dt.date, list[Paper]] = defaultdict(list)
@@ -37,7 +38,7 @@ def recorded_days(loaded: LoadedConfig) -> dict[dt.date, list[Paper]]:
                     batches[day].append(papers)
                 continue
             lag = config.lag_days if isinstance(config, HFDailySourceConfig) else 0
-            folder = cache_root / safe_name(source_name(config, index))
+            folder = cache_root / safe_name(names[index])
             for listing in _cached_days(folder):
                 result = source.fetch(listing + dt.timedelta(days=lag))
                 batches[listing].append(result.papers)

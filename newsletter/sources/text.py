@@ -11,16 +11,28 @@ themselves. Converting small pieces instead of whole abstracts is also what keep
 
 from __future__ import annotations
 
+import logging
 import re
 
 from pylatexenc.latex2text import LatexNodes2Text
 
 _SPACE = re.compile(r"\s+")
 _BRACES = r"(?:\s*\{(?:[^{}]|\{[^{}]*\})*\})"
-# One LaTeX piece: a math span ("$" not followed by a space ... "$" not preceded by one), a
-# command with its brace groups (\textbf{...}, \"{o}, \%), or a lone brace group.
+# An accent's argument when written without braces, as arXiv abstracts mostly do:
+# \"Ust\"un, \'e, \~n, \c c, \'\i. Without it the accent is converted alone, as a combining
+# mark on the character before it ("(\u0308Us...").
+_BARE_ARGUMENT = r"(?:\\[ij](?:\s+(?=[a-z])|(?![a-zA-Z]))|[a-zA-Z])"
+_SYMBOL_ACCENT = rf"\\[`'^\"~=.]\s*{_BARE_ARGUMENT}"
+_LETTER_ACCENT = rf"\\[cvHuktrdb]\s+{_BARE_ARGUMENT}"
+# Letters written as commands (\ss, \o, \aa): a space after them ends the command, it is
+# not a space in the text (LaTeX's rule, so "Stra\ss e" is "Straße").
+_LETTER_COMMAND = r"\\(?:ss|[oO]|aa|AA|ae|AE|oe|OE|[lL]|[ij])(?:\s+(?=[a-z])|(?![a-zA-Z]))"
+# One LaTeX piece: a math span ("$" not followed by a space ... "$" not preceded by one), an
+# accent with a bare letter, a letter command, a command with its brace groups (\textbf{...},
+# \"{o}, \%), or a lone brace group.
 _PIECE = re.compile(
     r"(?<![\\$])\$(?=\S)(?P<math>[^$]+?)(?<=[^\s\\])\$(?!\$)"
+    rf"|{_SYMBOL_ACCENT}(?!\s*\{{)|{_LETTER_ACCENT}|{_LETTER_COMMAND}"
     rf"|\\(?:[a-zA-Z]+\*?|[^a-zA-Z\s]){_BRACES}*"
     r"|\{(?:[^{}]|\{[^{}]*\})*\}"
 )
@@ -30,6 +42,9 @@ _SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺
 _SUP = re.compile(r"\^(?:\{([0-9+\-=()n]+)\}|([0-9n]))")
 
 _converter = LatexNodes2Text(math_mode="text")
+# pylatexenc logs every tolerated parse error at INFO ("Ignoring parse error"); a piece it
+# cannot read is kept as sent, which is all a reader needs to know.
+logging.getLogger("pylatexenc").setLevel(logging.ERROR)
 
 
 def collapse_whitespace(text: str) -> str:

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.engine import Engine
 
+from newsletter.errors import InvalidEmailError
 from newsletter.models import Subscriber, SubscriberStatus
 from newsletter.store.db import open_database
+from newsletter.store.failures import translated
 from newsletter.store.subscribers import (
-    InvalidEmailError,
     all_subscribers,
     get_subscriber,
     normalize_email,
@@ -32,6 +33,7 @@ def address_key(email: str) -> str:
         return email.strip().lower()
 
 
+@translated("read the readers")
 def mailing_list(database_url: str, listed: Sequence[Subscriber]) -> list[Subscriber]:
     """Who the next run mails: the YAML readers synced into the store (which never changes a
     reader's status, nor topics a reader chose on the web), then every active reader."""
@@ -43,6 +45,7 @@ def mailing_list(database_url: str, listed: Sequence[Subscriber]) -> list[Subscr
         engine.dispose()
 
 
+@translated("look up the reader")
 def find_reader(engine: Engine, listed: Sequence[Subscriber], email: str) -> Subscriber | None:
     """The reader behind an address with their current status and topics, if any."""
     stored = get_subscriber(engine, email)

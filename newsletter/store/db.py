@@ -8,10 +8,12 @@ one ``deliveries`` row per (issue, recipient).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
 
+import sqlalchemy
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -22,14 +24,15 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    inspect,
-    text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from newsletter.errors import StoreError
+from newsletter.errors import StoreError, StoreFailure
+from newsletter.store.failures import store_error
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -49,6 +52,9 @@ class SubscriberRow(Base):
     topics: Mapped[list[str] | None] = mapped_column(JSON)  # None: every topic
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    cadence: Mapped[str | None] = mapped_column(String(20))  # None: the operator's default
+    cadence_since: Mapped[dt.date | None] = mapped_column()
+    cadence_before: Mapped[str | None] = mapped_column(String(20))
     origin: Mapped[str] = mapped_column(String(20), default="cli")  # config, cli, csv, web
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -145,6 +151,21 @@ class SentPaperRow(Base):
     first_sent_on: Mapped[dt.date] = mapped_column()
 
 
+class ArchivedSectionRow(Base):
+    """One topic of an archived issue (its papers as JSON), for the per-topic Atom feeds."""
+
+    __tablename__ = "archived_sections"
+    __table_args__ = (UniqueConstraint("issue_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(200), index=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    papers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    hidden: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SettingRow(Base):
     """Key/value settings the program generates itself (the signing secret)."""
 
@@ -154,13 +175,28 @@ class SettingRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # busy_timeout first: switching to WAL needs a lock another process may hold right now.
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+DEFAULT_LOCK_WAIT_MS = 30_000
+
+
+def _sqlite_pragmas(lock_wait_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # busy_timeout first: switching to WAL needs a lock another process may hold now.
+        cursor.execute(f"PRAGMA busy_timeout={lock_wait_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
+
+
+def _lock_wait_ms(url: URL) -> int:
+    """How long SQLite waits for another process's lock: ``?timeout=SECONDS`` on the URL
+    (SQLAlchemy's own option for sqlite3), else 30 s."""
+    try:
+        return round(float(str(url.query["timeout"])) * 1000)
+    except (KeyError, ValueError):
+        return DEFAULT_LOCK_WAIT_MS
 
 
 # What losing a CREATE TABLE race looks like: SQLite "already exists" or "locked"; PostgreSQL
@@ -168,40 +204,51 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 _CREATION_RACE = (OperationalError, ProgrammingError, IntegrityError)
 
 
-def open_database(url: str, attempts: int = 5) -> Engine:
-    """Connect and create missing tables. Errors name the URL without its password.
-
-    Two processes opening a fresh database at once race to create the same tables ("already
-    exists", "database is locked"); the loser tries again and finds them made."""
+def connect_database(url: str) -> Engine:
+    """An engine for the URL, schema untouched (``db current``, ``doctor``)."""
     try:
         engine = create_engine(url, future=True)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open database: {exc.__class__.__name__}: {exc}") from exc
+    except (SQLAlchemyError, ValueError) as exc:  # ArgumentError; a bad port is a ValueError
+        raise StoreError(
+            f"cannot open the database: {url.partition(':')[0]!r} is not a database URL "
+            "SQLAlchemy can use; write database.url like sqlite:///newsletter.db or "
+            "postgresql+psycopg://user:password@host/name",
+            StoreFailure.UNREACHABLE,
+        ) from exc
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(_lock_wait_ms(engine.url)))
+    return engine
+
+
+def safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def open_database(url: str, attempts: int = 5) -> Engine:
+    """Connect and bring the schema to the newest revision (``store.schema``). Errors name the
+    URL without its password.
+
+    The upgrade is locked against other hosts; a "database is locked" answer from SQLite while
+    another process holds the write lock is tried again."""
+    from newsletter.store.schema import upgrade_schema  # its revisions import this module
+
+    engine = connect_database(url)
     for attempt in range(1, attempts + 1):
         try:
-            Base.metadata.create_all(engine)
-            _add_ledger_claim_column(engine)
+            fresh = not sqlalchemy.inspect(engine).has_table(IssueRow.__tablename__)
+            upgrade_schema(engine)
+            if fresh:
+                # A new database in the wrong folder would start from scratch, ledger and
+                # readers included: never do that silently.
+                log.info("created a new database (none was there yet): %s", safe_url(engine))
             return engine
         except SQLAlchemyError as exc:
             if attempt < attempts and isinstance(exc, _CREATION_RACE):
                 time.sleep(0.2 * attempt)
                 continue
             engine.dispose()
-            safe = engine.url.render_as_string(hide_password=True)
-            raise StoreError(
-                f"cannot open database {safe}: {exc.__class__.__name__}: {exc}"
-            ) from exc
+            raise store_error(exc, "open the database", engine) from exc
     raise AssertionError("unreachable")
-
-
-def _add_ledger_claim_column(engine: Engine) -> None:
-    """Databases made before the ledger had run tokens lack ``deliveries.claim``: add it."""
-    columns = {c["name"] for c in inspect(engine).get_columns("deliveries")}
-    if "claim" not in columns:
-        with engine.begin() as connection:
-            connection.execute(text("ALTER TABLE deliveries ADD COLUMN claim VARCHAR(64)"))
 
 
 class WebhookEventRow(Base):

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from newsletter.errors import InvalidEmailError
 from newsletter.models import SubscriberStatus
 from newsletter.store.db import (
     SoftBounceRow,
@@ -37,7 +38,8 @@ from newsletter.store.db import (
     WebhookEventRow,
     utcnow,
 )
-from newsletter.store.subscribers import InvalidEmailError, normalize_email
+from newsletter.store.failures import translated
+from newsletter.store.subscribers import normalize_email
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +168,7 @@ def _when(event: Mapping[str, Any]) -> dt.datetime:
     return utcnow()
 
 
+@translated("apply the provider's events")
 def apply_events(
     engine: Engine, events: Iterable[Any], policy: BouncePolicy | None = None
 ) -> EventReport:
@@ -309,6 +312,7 @@ def _suppress(
         row.status, row.reason, row.since = status.value, reason, at
 
 
+@translated("prune old provider events")
 def prune_events(engine: Engine, keep: dt.timedelta = KEEP_EVENTS_FOR) -> int:
     """Forget event ids older than ``keep``; a request that old is refused as stale anyway."""
     with Session(engine) as session:
@@ -329,6 +333,7 @@ class Suppressed:
     since: dt.datetime
 
 
+@translated("list the suppressed readers")
 def suppressed_readers(engine: Engine) -> list[Suppressed]:
     """Every stopped reader: the recorded reason, or (stopped before reasons were kept, or
     on the web) the status and the time of the last change."""
@@ -349,6 +354,7 @@ def suppressed_readers(engine: Engine) -> list[Suppressed]:
         return found
 
 
+@translated("reactivate the reader")
 def reactivate(engine: Engine, email: str) -> Suppressed | None:
     """Mail ``email`` again on an operator's explicit request: active, reason and soft-bounce
     count forgotten. Returns what the suppression was, or ``None`` if it was not stopped."""

@@ -14,6 +14,11 @@ serialises the UPDATEs (SQLite: one writer; PostgreSQL: row locks, and the loser
 the WHERE clause after the winner commits). The pipeline claims just before handing a batch
 to the backend and records right after the backend answers, each in its own commit.
 
+A request whose answer is lost (a timeout after the body was sent, a connection closed
+before the status line or after SMTP's end of DATA) is recorded the same way: the row stays
+``sending`` with its claim cleared and the reason in ``detail``. In doubt is a state only the
+operator leaves: ``settle`` marks such rows sent or failed (``newsletter deliveries resolve``).
+
 The remaining window, stated honestly: if the process dies after the provider accepted a
 batch and before ``record`` commits, those rows stay ``sending``. They are *in doubt*: the
 provider may or may not have them. For idempotent backends (the outbox rewrites the same
@@ -25,18 +30,23 @@ one SendGrid request (up to 1,000 recipients) long.
 
 from __future__ import annotations
 
+import re
 import secrets
+import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
+from newsletter.errors import StoreError
 from newsletter.models import DeliveryResult
 from newsletter.store.db import DeliveryRow, in_chunks, utcnow
+from newsletter.store.failures import translated
 
 
 class RowStatus(StrEnum):
@@ -49,17 +59,60 @@ class RowStatus(StrEnum):
 
 
 _table: Table = DeliveryRow.__table__  # type: ignore[assignment]
+# How long a write after the provider accepted a batch waits for a busy database, on top of
+# SQLite's own busy timeout (30 s): a backup or a long transaction elsewhere.
+STORE_RETRY_SECONDS = 90.0
+_T = TypeVar("_T")
+_ADDRESS = re.compile(r"[^\s@'\"()]+@[^\s@'\"()]+")
+
+
+def retrying(
+    attempt: Callable[[], _T], what: str, seconds: float, sleep: Callable[[float], None]
+) -> _T:
+    """Run ``attempt``; retry operational errors (locked, I/O, connection lost) with backoff
+    for ``seconds``; translate whatever remains into a ``StoreError``."""
+    deadline = time.monotonic() + seconds
+    wait = 0.1
+    while True:
+        try:
+            return attempt()
+        except OperationalError as exc:
+            if time.monotonic() + wait > deadline:
+                raise StoreError(store_problem(exc, what)) from None
+            sleep(wait)
+            wait = min(wait * 2, 5.0)
+        except SQLAlchemyError as exc:
+            raise StoreError(store_problem(exc, what)) from None
+
+
+def store_problem(exc: SQLAlchemyError, what: str) -> str:
+    """The database's own first line ("database is locked", "disk I/O error"): never the
+    statement, its parameters or an address."""
+    origin = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    first = (str(origin).strip().splitlines() or [type(origin).__name__])[0][:200]
+    return f"the database could not {what}: {_ADDRESS.sub('[address]', first)}"
 
 
 class Ledger:
     """The ledger of one issue, as seen by one run (``token`` identifies the run)."""
 
-    def __init__(self, engine: Engine, issue_id: int, token: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        issue_id: int,
+        token: str | None = None,
+        *,
+        retry_seconds: float | None = None,  # default: STORE_RETRY_SECONDS
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.engine = engine
         self.issue_id = issue_id
         self.token = token or secrets.token_hex(16)
+        self.retry_seconds = STORE_RETRY_SECONDS if retry_seconds is None else retry_seconds
+        self.sleep = sleep
         self._claims = 0
 
+    @translated("read the delivery ledger")
     def statuses(self) -> dict[str, str]:
         """Every recipient of this issue and the status of their row."""
         query = select(_table.c.email, _table.c.status).where(_table.c.issue_id == self.issue_id)
@@ -69,6 +122,7 @@ class Ledger:
     def counts(self) -> Counter[str]:
         return Counter(self.statuses().values())
 
+    @translated("add readers to the delivery ledger")
     def prepare(self, emails: Iterable[str]) -> dict[str, str]:
         """Add a ``pending`` row for each recipient without one; answer every status.
 
@@ -91,7 +145,24 @@ class Ledger:
             known = self.statuses()
         return known
 
-    def claim(self, emails: Sequence[str], *, in_doubt_too: bool = False) -> list[str]:
+    @translated("claim readers in the delivery ledger")
+    def claim(
+        self, emails: Sequence[str], *, in_doubt_too: bool = False, batch: str | None = None
+    ) -> list[str]:
+        """``_claim`` waiting for a busy database like ``record`` (nothing is sent yet).
+        ``batch`` names the request about to be made (kept as ``batch:<key>`` until the
+        answer replaces it), so a batch a killed run leaves in doubt can be looked up."""
+        provider_id = f"batch:{batch}" if batch else None
+        return retrying(
+            lambda: self._claim(emails, in_doubt_too, provider_id),
+            "claim readers before sending",
+            self.retry_seconds,
+            self.sleep,
+        )
+
+    def _claim(
+        self, emails: Sequence[str], in_doubt_too: bool, provider_id: str | None
+    ) -> list[str]:
         """Take the rows this run may send now; answer their emails (a subset of ``emails``).
 
         ``in_doubt_too`` also takes rows left ``sending`` by a killed run; only for backends
@@ -113,6 +184,7 @@ class Ledger:
                     )
                     .values(
                         status=RowStatus.SENDING,
+                        provider_id=provider_id,
                         claim=stamp,
                         attempts=_table.c.attempts + 1,
                         updated_at=utcnow(),
@@ -128,8 +200,18 @@ class Ledger:
         order = {email: index for index, email in enumerate(emails)}
         return sorted(claimed, key=order.__getitem__)
 
+    @translated("record the deliveries")
     def record(self, results: Sequence[DeliveryResult]) -> None:
         """Write what the backend answered, in one commit; only rows this run claimed.
+
+        The provider already has these messages, so a database that is busy (a backup, another
+        process holding a lock) is waited for, with backoff, up to ``retry_seconds``; then a
+        ``StoreError`` says what failed, without SQL or addresses."""
+        retrying(lambda: self._record(results), "record what the provider accepted",
+                 self.retry_seconds, self.sleep)  # fmt: skip
+
+    def _record(self, results: Sequence[DeliveryResult]) -> None:
+        """One attempt at ``record``.
 
         Results sharing an outcome (a SendGrid request: same status and message id) are
         written by one UPDATE per chunk, not one per reader."""
@@ -158,6 +240,7 @@ class Ledger:
                         )
                     )
 
+    @translated("reset the delivery ledger for --resend")
     def reset_for_resend(self) -> int:
         """``--resend``: every row of this issue becomes pending again (the previous provider
         id is kept in ``detail``). Answers how many rows were reset."""
@@ -181,7 +264,11 @@ class Ledger:
 
 
 def _outcome(result: DeliveryResult) -> tuple[str, str | None, str | None]:
-    status = RowStatus.SENT if result.status == "sent" else RowStatus.FAILED
+    # A request whose answer was lost stays "sending" (in doubt) with its claim cleared: no
+    # run takes it again until the operator settles it (``store.doubt.settle``).
+    status = {"sent": RowStatus.SENT, "in_doubt": RowStatus.SENDING}.get(
+        result.status, RowStatus.FAILED
+    )
     return status, (result.provider_id or "")[:500] or None, result.detail or None
 
 

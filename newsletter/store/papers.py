@@ -13,33 +13,31 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from newsletter.errors import StoreError
 from newsletter.models import Paper
 from newsletter.store.db import SentPaperRow, in_chunks
+from newsletter.store.failures import translated
 
 
+@translated("read the papers already sent")
 def sent_before(
     engine: Engine, newsletter: str, ids: Sequence[str], day: dt.date, window_days: int | None
 ) -> dict[str, dt.date]:
     """``{paper id: first sent on}`` for the ids an earlier issue (within the window) sent."""
     earliest = day - dt.timedelta(days=window_days) if window_days else None
     found: dict[str, dt.date] = {}
-    try:
-        with Session(engine) as session:
-            for chunk in in_chunks(list(dict.fromkeys(ids))):
-                query = select(SentPaperRow.paper_id, SentPaperRow.first_sent_on).where(
-                    SentPaperRow.newsletter == newsletter,
-                    SentPaperRow.paper_id.in_(chunk),
-                    SentPaperRow.first_sent_on < day,
-                )
-                if earliest is not None:
-                    query = query.where(SentPaperRow.first_sent_on > earliest)
-                found.update((pid, sent) for pid, sent in session.execute(query))
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read the papers already sent: {exc}") from exc
+    with Session(engine) as session:
+        for chunk in in_chunks(list(dict.fromkeys(ids))):
+            query = select(SentPaperRow.paper_id, SentPaperRow.first_sent_on).where(
+                SentPaperRow.newsletter == newsletter,
+                SentPaperRow.paper_id.in_(chunk),
+                SentPaperRow.first_sent_on < day,
+            )
+            if earliest is not None:
+                query = query.where(SentPaperRow.first_sent_on > earliest)
+            found.update((pid, sent) for pid, sent in session.execute(query))
     return found
 
 
@@ -55,18 +53,16 @@ def filter_unsent(
     return [p for p in papers if p.id not in seen], [p for p in papers if p.id in seen]
 
 
+@translated("record the papers sent")
 def mark_sent(engine: Engine, newsletter: str, papers: Iterable[Paper], day: dt.date) -> int:
     """Record papers as sent on ``day``; a paper keeps its first date. Returns rows added."""
     ids = list(dict.fromkeys(p.id for p in papers))
-    try:
-        for attempt in range(2):
-            try:
-                return _insert_missing(engine, newsletter, ids, day)
-            except IntegrityError:
-                if attempt:  # another process inserted the same ids twice in a row
-                    raise
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot record the papers sent on {day}: {exc}") from exc
+    for attempt in range(2):
+        try:
+            return _insert_missing(engine, newsletter, ids, day)
+        except IntegrityError:
+            if attempt:  # another process inserted the same ids twice in a row
+                raise
     return 0  # pragma: no cover
 
 

@@ -29,6 +29,7 @@ from newsletter.store.db import (
     SuppressionRow,
     utcnow,
 )
+from newsletter.store.failures import translated
 from newsletter.store.settings import forget_key
 
 
@@ -36,6 +37,7 @@ def address_digest(key: str, email: str) -> str:
     return hmac.new(key.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
+@translated("read what is held about the reader")
 def reader_data(engine: Engine, email: str) -> dict[str, Any] | None:
     """Everything held about ``email`` as JSON-ready data, or ``None`` if nothing is."""
     address = email.strip().lower()
@@ -100,6 +102,7 @@ def _iso(value: dt.datetime | None) -> str | None:
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
+@translated("erase the reader")
 def forget_reader(engine: Engine, email: str) -> bool:
     """Erase ``email`` everywhere and remember only its keyed hash. ``False`` when nothing
     was held (the hash is kept anyway: the reader asked never to be added again)."""
@@ -121,6 +124,7 @@ def forget_reader(engine: Engine, email: str) -> bool:
     return erased > 0
 
 
+@translated("check the forgotten readers")
 def forgotten_among(engine: Engine, emails: Iterable[str]) -> set[str]:
     """The addresses of ``emails`` that were erased on request."""
     key = forget_key(engine)
@@ -135,6 +139,7 @@ def forgotten_among(engine: Engine, emails: Iterable[str]) -> set[str]:
     return found
 
 
+@translated("take readers off the forgotten list")
 def unforget(engine: Engine, emails: Iterable[str]) -> None:
     """Drop the hashes of ``emails`` (a forced import, a reader who signs up again)."""
     key = forget_key(engine)
@@ -146,6 +151,7 @@ def unforget(engine: Engine, emails: Iterable[str]) -> None:
         session.commit()
 
 
+@translated("delete the unconfirmed sign-ups")
 def purge_unconfirmed(engine: Engine, older_than_days: int, now: dt.datetime | None = None) -> int:
     """Delete sign-ups still pending ``older_than_days`` after their last request."""
     cutoff = (now or utcnow()) - dt.timedelta(days=older_than_days)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsletter.store.db import DeliveryRow, IssueRow, utcnow
+from newsletter.store.failures import translated
 from newsletter.store.issues import get_or_create_issue
 from newsletter.store.ledger import RowStatus
 
@@ -85,6 +86,7 @@ def _runner() -> str:
     return f"running in process {os.getpid()} on {socket.gethostname()}"
 
 
+@translated("record the start of the run")
 def begin_run(engine: Engine, newsletter: str, day: dt.date) -> int:
     """Mark the day's issue as running (creating it if needed); returns its id. The detail
     names the process, so that ``status`` can tell a run whose process was killed."""
@@ -110,6 +112,7 @@ def _ledger_sent(issue_id: int) -> ColumnElement[int]:
     )
 
 
+@translated("record the end of the run")
 def finish_run(engine: Engine, issue_id: int, counts: RunCounts) -> None:
     with Session(engine) as session:
         session.execute(
@@ -128,6 +131,7 @@ def finish_run(engine: Engine, issue_id: int, counts: RunCounts) -> None:
         session.commit()
 
 
+@translated("record the run's status")
 def mark_run(engine: Engine, newsletter: str, day: dt.date, status: RunStatus, detail: str) -> None:
     """Restate how a finished run ended (the scheduler: it will be retried, or given up)."""
     with Session(engine) as session:
@@ -174,6 +178,7 @@ def _record(row: IssueRow) -> RunRecord:
     )
 
 
+@translated("read the last runs")
 def recent_runs(engine: Engine, newsletter: str | None = None, limit: int = 10) -> list[RunRecord]:
     """The latest issues first."""
     query = select(IssueRow).order_by(IssueRow.date.desc(), IssueRow.id.desc()).limit(limit)
@@ -183,6 +188,7 @@ def recent_runs(engine: Engine, newsletter: str | None = None, limit: int = 10) 
         return [_record(row) for row in session.scalars(query)]
 
 
+@translated("read the run")
 def get_run(engine: Engine, newsletter: str, day: dt.date) -> RunRecord | None:
     query = select(IssueRow).where(IssueRow.newsletter == newsletter, IssueRow.date == day)
     with Session(engine) as session:
@@ -190,6 +196,7 @@ def get_run(engine: Engine, newsletter: str, day: dt.date) -> RunRecord | None:
         return _record(row) if row else None
 
 
+@translated("read the unfinished days")
 def unfinished_days(engine: Engine, newsletter: str, since: dt.date) -> list[dt.date]:
     """Days since ``since`` whose last run did not finish (see ``UNFINISHED``)."""
     query = select(IssueRow.date).where(
@@ -201,6 +208,7 @@ def unfinished_days(engine: Engine, newsletter: str, since: dt.date) -> list[dt.
         return sorted(session.scalars(query))
 
 
+@translated("read who received the issue")
 def delivered_emails(engine: Engine, newsletter: str, day: dt.date) -> set[str]:
     """Readers of that day's issue who have it, or are being sent it right now."""
     query = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from sqlalchemy.engine import Engine
@@ -10,21 +9,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsletter.store.db import SettingRow
+from newsletter.store.failures import translated
 
-SECRET_ENV = "NEWSLETTER_SECRET"
 SECRET_KEY = "signing_secret"
 FORGET_KEY = "forget_key"
 
 
-def signing_secret(engine: Engine) -> str:
-    """``$NEWSLETTER_SECRET``, else a random secret generated once and kept in the database
-    (so the default run needs no keys and links stay valid across runs)."""
-    from_env = os.environ.get(SECRET_ENV)
-    if from_env:
-        return from_env
+@translated("read the link-signing secret")
+def signing_secret(engine: Engine, configured: str | None) -> str:
+    """``configured`` (``$NEWSLETTER_SECRET``, from ``LoadedConfig.secrets``), else a random
+    secret generated once and kept in the database (so the default run needs no keys and
+    links stay valid across runs)."""
+    if configured:
+        return configured
     return generated_setting(engine, SECRET_KEY)
 
 
+@translated("read the key of erased readers")
 def forget_key(engine: Engine) -> str:
     """The key of the erased readers' hashes: kept in the database, never rotated with
     ``$NEWSLETTER_SECRET``, so a new signing secret does not let erased readers back in."""

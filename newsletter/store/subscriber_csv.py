@@ -1,4 +1,5 @@
-"""Subscribers from and to CSV: ``email`` plus optional ``name`` and ``topics`` (``;``-separated).
+"""Subscribers from and to CSV: ``email`` plus optional ``name``, ``topics`` (``;``-separated)
+and ``cadence`` (``daily``, ``weekly`` or ``weekly:<weekday>``; empty: the operator's default).
 
 Import checks every row, reports each bad one with its line number, and stores the rest in
 a few bulk statements (100,000 rows take seconds). Export writes what import reads, plus
@@ -17,22 +18,20 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import CsvFormatError, InvalidEmailError
+from newsletter.models import Cadence
 from newsletter.store.db import SubscriberRow
+from newsletter.store.failures import translated
 from newsletter.store.privacy import forgotten_among, unforget
 from newsletter.store.subscribers import (
-    InvalidEmailError,
     SubscriberInput,
     normalize_email,
     upsert_many,
 )
+from newsletter.topics.names import match_topic, unknown_topic_message
 
-COLUMNS = ("email", "name", "topics")
+COLUMNS = ("email", "name", "topics", "cadence")
 EXPORT_ONLY = ("status", "created_at")
-
-
-class CsvFormatError(NewsletterError):
-    """The CSV file cannot be read at all (missing file, no ``email`` column, unknown columns)."""
 
 
 @dataclass
@@ -43,6 +42,7 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)  # "file.csv:17: why"
 
 
+@translated("import the readers")
 def import_csv(
     engine: Engine, path: Path, known_topics: Sequence[str] | None, *, force: bool = False
 ) -> ImportReport:
@@ -55,10 +55,22 @@ def import_csv(
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             _check_header(path, reader.fieldnames)
+            first_line: dict[str, int] = {}
             for row in reader:
-                entry = _parse_row(row, known_topics, f"{path}:{reader.line_num}", report)
-                if entry is not None:
-                    entries.append(entry)
+                where = f"{path}:{reader.line_num}"
+                entry = _parse_row(row, known_topics, where, report)
+                if entry is None:
+                    continue
+                # Any case: mail servers treat Kim@ and kim@ as one mailbox.
+                key = entry.email.casefold()
+                if key in first_line:
+                    report.problems.append(
+                        f"{where}: {entry.email} is already on line {first_line[key]}; "
+                        "this row is skipped (keep one row per address)"
+                    )
+                    continue
+                first_line[key] = reader.line_num
+                entries.append(entry)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CsvFormatError(f"cannot read {path}: {exc}") from exc
     erased = forgotten_among(engine, [e.email for e in entries])
@@ -75,7 +87,8 @@ def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
     columns = [c.strip().lower() for c in fieldnames or []]
     if "email" not in columns:
         raise CsvFormatError(
-            f"{path}:1: the header row needs an 'email' column (optional: name, topics); "
+            f"{path}:1: the header row needs an 'email' column (optional: name, topics, "
+            "cadence); "
             f"found: {', '.join(columns) or 'nothing'}"
         )
     unknown = [c for c in columns if c not in COLUMNS + EXPORT_ONLY]
@@ -99,13 +112,21 @@ def _parse_row(
         report.problems.append(f"{where}: {exc}")
         return None
     topics = _topics(values.get("topics"))
-    unknown = [t for t in topics or () if known_topics is not None and t not in known_topics]
-    if unknown:
-        allowed = ", ".join(known_topics or [])
-        report.problems.append(f"{where}: unknown topic {unknown[0]!r} (topics are: {allowed})")
-        return None
+    if topics and known_topics is not None:
+        named = [match_topic(t, known_topics) for t in topics]
+        unknown = [t for t, name in zip(topics, named, strict=True) if name is None]
+        if unknown:
+            report.problems.append(f"{where}: {unknown_topic_message(unknown[0], known_topics)}")
+            return None
+        topics = tuple(dict.fromkeys(name for name in named if name is not None))
     name = (values.get("name") or "").strip() or None
-    return SubscriberInput(email=address, name=name, topics=topics)
+    cell = (values.get("cadence") or "").strip()
+    try:
+        cadence = Cadence.parse(cell) if cell else None
+    except ValueError as exc:
+        report.problems.append(f"{where}: {exc}")
+        return None
+    return SubscriberInput(email=address, name=name, topics=topics, cadence=cadence)
 
 
 def _topics(cell: str | None) -> tuple[str, ...] | None:
@@ -115,19 +136,20 @@ def _topics(cell: str | None) -> tuple[str, ...] | None:
     return tuple(sorted({t.strip() for t in cell.split(";") if t.strip()}))
 
 
+@translated("export the readers")
 def export_csv(engine: Engine, stream: TextIO) -> int:
     """Write every reader as CSV; answers how many."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(COLUMNS + EXPORT_ONLY)
     table = SubscriberRow.__table__
-    query = select(
-        table.c.email, table.c.name, table.c.topics, table.c.status, table.c.created_at
-    ).order_by(table.c.id)
+    c = table.c
+    query = select(c.email, c.name, c.topics, c.cadence, c.status, c.created_at).order_by(c.id)
     count = 0
     with engine.connect() as connection:
         for row in connection.execute(query):
             topics = ";".join(row.topics or [])
             created = row.created_at.isoformat() if row.created_at else ""
-            writer.writerow([row.email, row.name or "", topics, row.status, created])
+            cadence = row.cadence or ""
+            writer.writerow([row.email, row.name or "", topics, cadence, row.status, created])
             count += 1
     return count

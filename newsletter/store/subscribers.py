@@ -17,13 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from newsletter.errors import NewsletterError
-from newsletter.models import Subscriber, SubscriberStatus
+from newsletter.errors import InvalidEmailError
+from newsletter.models import Cadence, Subscriber, SubscriberStatus
 from newsletter.store.db import SubscriberRow, in_chunks, utcnow
-
-
-class InvalidEmailError(NewsletterError):
-    """An address that is not a valid email address; the message says why."""
+from newsletter.store.failures import translated
 
 
 def normalize_email(address: str) -> str:
@@ -33,16 +30,46 @@ def normalize_email(address: str) -> str:
         raise InvalidEmailError(f"{address!r} is not a valid email address: {exc}") from exc
 
 
-def _to_model(row: SubscriberRow) -> Subscriber:
+def _to_model(row: Any) -> Subscriber:
+    """A reader from an ORM row or a Core row of the same columns."""
     return Subscriber(
         email=row.email,
         name=row.name,
         topics=frozenset(row.topics) if row.topics else None,
         status=SubscriberStatus(row.status),
         timezone=row.timezone,
+        cadence=Cadence.parse(row.cadence) if row.cadence else None,
+        cadence_since=row.cadence_since,
+        cadence_before=Cadence.parse(row.cadence_before) if row.cadence_before else None,
     )
 
 
+def set_cadence(
+    engine: Engine, email: str, cadence: Cadence, today: dt.date, default: Cadence
+) -> bool:
+    """A reader's new rhythm, with neither a gap nor a repeat: from weekly to daily it holds
+    from the day after this week's weekly issue (the reader still gets that week); any other
+    change holds at once (a weekly issue leaves out the days the reader already had)."""
+    with Session(engine) as session:
+        row = session.scalar(
+            select(SubscriberRow).where(SubscriberRow.email == normalize_email(email))
+        )
+        if row is None:
+            return False
+        now = _to_model(row).cadence_on(today, default)
+        if now.weekly and not cadence.weekly:
+            ahead = (now.weekday - today.weekday()) % 7
+            row.cadence_before = str(now)
+            row.cadence_since = today + dt.timedelta(days=ahead + 1)
+        else:
+            row.cadence_before, row.cadence_since = None, None
+        row.cadence = str(cadence)
+        row.updated_at = utcnow()
+        session.commit()
+        return True
+
+
+@translated("look up the reader")
 def get_subscriber(engine: Engine, email: str) -> Subscriber | None:
     with Session(engine) as session:
         row = session.scalar(
@@ -51,6 +78,7 @@ def get_subscriber(engine: Engine, email: str) -> Subscriber | None:
         return _to_model(row) if row else None
 
 
+@translated("list the readers")
 def list_subscribers(
     engine: Engine, statuses: Sequence[SubscriberStatus] | None = None
 ) -> list[Subscriber]:
@@ -61,10 +89,12 @@ def list_subscribers(
         return [_to_model(row) for row in session.scalars(query)]
 
 
+@translated("read the active readers")
 def active_subscribers(engine: Engine) -> list[Subscriber]:
     return list_subscribers(engine, [SubscriberStatus.ACTIVE])
 
 
+@translated("save the reader")
 def upsert_subscriber(
     engine: Engine,
     email: str,
@@ -97,6 +127,7 @@ def upsert_subscriber(
         return _to_model(row)
 
 
+@translated("change the reader's status")
 def set_status(engine: Engine, email: str, status: SubscriberStatus) -> bool:
     """Change a reader's status; False when the address is unknown."""
     with Session(engine) as session:
@@ -111,6 +142,7 @@ def set_status(engine: Engine, email: str, status: SubscriberStatus) -> bool:
         return True
 
 
+@translated("remove the reader")
 def remove_subscriber(engine: Engine, email: str) -> bool:
     with Session(engine) as session:
         row = session.scalar(
@@ -132,6 +164,7 @@ class SubscriberInput:
     name: str | None = None
     topics: tuple[str, ...] | None = None
     timezone: str | None = None
+    cadence: Cadence | None = None
 
 
 def _insert_new(engine: Engine, table: Table) -> Any:
@@ -144,6 +177,7 @@ def _insert_new(engine: Engine, table: Table) -> Any:
     return insert(table)
 
 
+@translated("save the readers")
 def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str) -> tuple[int, int]:
     """Add or update many readers in a few statements; never changes anyone's status (an
     unsubscribed reader stays unsubscribed). Answers (added, updated)."""
@@ -173,6 +207,7 @@ def upsert_many(engine: Engine, entries: Sequence[SubscriberInput], origin: str)
     return len(new), len(changed)
 
 
+@translated("save the readers listed in the config")
 def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> None:
     """Make the store agree with the YAML list: add or update every listed reader (name,
     topics; never status; not at all once the reader chose on the web), and delete active
@@ -184,6 +219,7 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
             name=r.name,
             topics=tuple(sorted(r.topics)) if r.topics else (),
             timezone=r.timezone,
+            cadence=r.cadence,
         )
         for r in readers
     ]
@@ -209,23 +245,17 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
         )
 
 
+@translated("read the readers")
 def all_subscribers(engine: Engine) -> list[Subscriber]:
     """Every reader, any status, oldest first (fast: no ORM objects, for large lists)."""
     table = _subscribers_table()
+    c = table.c
     query = select(
-        table.c.email, table.c.name, table.c.topics, table.c.status, table.c.timezone
-    ).order_by(table.c.id)
+        c.email, c.name, c.topics, c.status, c.timezone, c.cadence, c.cadence_since,
+        c.cadence_before,
+    ).order_by(c.id)  # fmt: skip
     with engine.connect() as connection:
-        return [
-            Subscriber(
-                email=row.email,
-                name=row.name,
-                topics=frozenset(row.topics) if row.topics else None,
-                status=SubscriberStatus(row.status),
-                timezone=row.timezone,
-            )
-            for row in connection.execute(query)
-        ]
+        return [_to_model(row) for row in connection.execute(query)]
 
 
 def _subscribers_table() -> Table:
@@ -240,6 +270,7 @@ def _insert_params(entry: SubscriberInput, origin: str, now: dt.datetime) -> dic
         "name": entry.name,
         "topics": list(entry.topics) if entry.topics else None,
         "timezone": entry.timezone,
+        "cadence": str(entry.cadence) if entry.cadence else None,
         "status": SubscriberStatus.ACTIVE.value,
         "origin": origin,
         "created_at": now,
@@ -255,6 +286,8 @@ def _update_params(entry: SubscriberInput, row_id: int, now: dt.datetime) -> dic
         params["v_topics"] = list(entry.topics) or None
     if entry.timezone is not None:
         params["v_timezone"] = entry.timezone
+    if entry.cadence is not None:
+        params["v_cadence"] = str(entry.cadence)
     return params
 
 

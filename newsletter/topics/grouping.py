@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from newsletter.topics.terms import PaperText
 # diminishing returns (40 upvotes ~ one title hit), so it orders papers of equal evidence.
 UPVOTE_WEIGHT = 1.0
 CATCH_ALL_DESCRIPTION = "Papers no topic rule matched."
+SIMILAR_TITLE_CHARS = 48  # "similar to <title>" in the why-line: enough to recognise the paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +171,7 @@ def filter_sections(sections: Sequence[Section], wanted: frozenset[str] | None) 
     """The sections one reader chose (``None`` means all)."""
     if wanted is None:
         return list(sections)
-    return [s for s in sections if s.topic.name in wanted]
+    return [s for s in sections if s.topic.name in wanted or s.for_everyone]
 
 
 def rank(matches: Sequence[Match], sort: TopicSort) -> list[Match]:
@@ -178,12 +180,36 @@ def rank(matches: Sequence[Match], sort: TopicSort) -> list[Match]:
 
 
 def _section(rule: CompiledTopic, matches: list[Match]) -> Section:
-    papers = [m.paper for m in rank(matches, rule.sort)]
+    ranked = rank(matches, rule.sort)
+    papers = [m.paper for m in ranked]
+    reasons = {m.paper.id: reason_terms(m.hits) for m in ranked}
     limit = rule.max_papers
     if limit is not None and len(papers) > limit:
         # Never dropped silently: the section says how many more there were.
-        return Section(topic=rule.topic, papers=papers[:limit], hidden=len(papers) - limit)
-    return Section(topic=rule.topic, papers=papers)
+        hidden = len(papers) - limit
+        return Section(rule.topic, papers[:limit], hidden=hidden, reasons=reasons)
+    return Section(topic=rule.topic, papers=papers, reasons=reasons)
+
+
+def reason_terms(hits: Sequence[Hit]) -> tuple[str, ...]:
+    """What placed a paper under a topic, in rule order, each term once: the configured
+    entry, except a regex (its source reads as noise: the text it found is shown), an
+    upvote floor ("≥ 50 upvotes") and a ``similar_to`` profile (its nearest paper's title)."""
+    labels: dict[str, None] = {}
+    for hit in hits:
+        labels.setdefault(reason_label(hit), None)
+    return tuple(labels)
+
+
+def reason_label(hit: Hit) -> str:
+    if hit.field == "upvotes":
+        return f"{hit.term.replace('>=', '≥')} upvotes"
+    if hit.rule.rsplit(".", 1)[-1].startswith("regex"):
+        return hit.text
+    if hit.field == "similar_to":
+        title = hit.term.split(": ", 1)[-1]  # the term is "<id>: <title>"
+        return "similar to " + textwrap.shorten(title, SIMILAR_TITLE_CHARS, placeholder="…")
+    return hit.term
 
 
 def _upvotes(paper: Paper) -> int:

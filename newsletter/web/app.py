@@ -10,6 +10,8 @@ Routes (the links in every email point at these, under ``newsletter.base_url``):
     POST /preferences/{token}/forget  erase it (CSRF-protected)
     GET  /unsubscribe/{token}   a page with a button; POST: RFC 8058 one-click unsubscribe
     GET  /archive               past issues;  /archive/YYYY-MM-DD one issue;  /archive/feed.atom
+    GET  /archive/topics/<slug>.atom   one topic's feed (its papers of each issue)
+    GET  /archive/weekly/YYYY-MM-DD    one weekly issue;  /archive/weekly/feed.atom
     POST /webhooks/sendgrid     SendGrid's signed Event Webhook
     GET  /healthz               "ok", for load balancers
 """
@@ -17,7 +19,6 @@ Routes (the links in every email point at these, under ``newsletter.base_url``):
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
@@ -35,7 +36,15 @@ from newsletter.readers import config_subscribers
 from newsletter.store import open_database
 from newsletter.store.settings import signing_secret
 from newsletter.tokens import TokenSigner
-from newsletter.web.archive import archive_feed, archive_index, archive_issue
+from newsletter.web.archive import (
+    archive_feed,
+    archive_index,
+    archive_issue,
+    archive_topic_feed,
+    archive_weekly_feed,
+    archive_weekly_issue,
+)
+from newsletter.web.assets import favicon, topics_script
 from newsletter.web.context import TopicChoice, WebContext, web_context
 from newsletter.web.csrf import CsrfGuard
 from newsletter.web.pages import Pages
@@ -58,7 +67,8 @@ _TOKEN_PATH = re.compile(r"^(/(?:confirm|preferences|unsubscribe)/).+$")
 # Our pages need nothing from elsewhere; token URLs must not leak through Referer.
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'",
     "referrer-policy": "no-referrer",
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -77,9 +87,14 @@ ROUTES = [
     Route("/unsubscribe/{token}", unsubscribe_now, methods=["POST"]),
     Route("/archive", archive_index, methods=["GET"]),
     Route("/archive/feed.atom", archive_feed, methods=["GET"]),
+    Route("/archive/topics/{slug}.atom", archive_topic_feed, methods=["GET"]),
+    Route("/archive/weekly/feed.atom", archive_weekly_feed, methods=["GET"]),
+    Route("/archive/weekly/{day}", archive_weekly_issue, methods=["GET"]),
     Route("/archive/{day}", archive_issue, methods=["GET"]),
     Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
     Route("/healthz", lambda _: PlainTextResponse("ok"), methods=["GET"]),
+    Route("/favicon.ico", favicon, methods=["GET"]),
+    Route("/topics.js", topics_script, methods=["GET"]),
 ]
 
 
@@ -156,11 +171,11 @@ def create_app(
     """The app for one config. ``backend_factory`` makes the backend for each confirmation
     email (default: the configured one); ``clock`` gives the time for webhook freshness."""
     engine = open_database(loaded.model.database.url)
-    secret = signing_secret(engine)
+    secret = signing_secret(engine, loaded.secrets.signing_secret)
     web_config = loaded.model.web
     limits = web_config.rate_limit
     base_url = loaded.model.newsletter.base_url.rstrip("/")
-    key_text = os.environ.get(web_config.sendgrid_webhook_key_env, "").strip()
+    key_text = (loaded.secrets.get(web_config.sendgrid_webhook_key_env) or "").strip()
     if not key_text:
         log.info("SendGrid webhook off: $%s is not set", web_config.sendgrid_webhook_key_env)
     app = Starlette(routes=ROUTES, exception_handlers={HTTPException: _http_error})

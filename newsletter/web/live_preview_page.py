@@ -18,9 +18,10 @@ class Rendered:
 
 
 _STYLE = """
-body{font:14px/1.4 system-ui,sans-serif;margin:16px;background:#eef0f3;color:#1f2328}
-.frames{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
-iframe{border:1px solid #c8ccd1;background:#fff;height:900px}
+body{font:14px/1.4 system-ui,sans-serif;margin:8px;background:#eef0f3;color:#1f2328}
+.frames{display:flex;gap:12px;align-items:flex-start;flex-wrap:wrap}
+figure{margin:0}
+iframe{border:1px solid #c8ccd1;background:#fff;height:900px;display:block}
 pre{background:#fff;border:1px solid #c8ccd1;padding:12px;max-width:80ch;overflow:auto}
 .over{color:#b00020;font-weight:bold} dt{font-weight:bold} dd{margin:0 0 8px}
 """

@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import HTMLResponse
 
 from newsletter.config import LoadedConfig
+from newsletter.web.links import WEB_LINKS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -35,6 +36,7 @@ class Pages:
             postal_address=n.postal_address,
             language=n.language,
             base_url=n.base_url.rstrip("/"),
+            links=WEB_LINKS,
         )
 
     def text(self, name: str, **context: Any) -> str:

@@ -10,17 +10,28 @@ no confirmation, no redirect. The GET shows a button that sends that same POST.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from newsletter.models import SubscriberStatus
+from newsletter.errors import FormInputError, TokenError
+from newsletter.models import WEEKDAYS, Cadence, Subscriber, SubscriberStatus
 from newsletter.store.audience import address_key, find_reader
 from newsletter.store.privacy import forget_reader, reader_data
-from newsletter.tokens import Purpose, TokenError
+from newsletter.tokens import Purpose
 from newsletter.web.context import WebContext, web_context
-from newsletter.web.forms import FormProblem, parse_topics, read_form
-from newsletter.web.subscriptions import CHOOSABLE, STOPPED, save_preferences, unsubscribe
+from newsletter.web.forms import parse_topics, read_form
+from newsletter.web.subscriptions import (
+    CHOOSABLE,
+    STOPPED,
+    CadenceChoice,
+    save_preferences,
+    unsubscribe,
+)
 
 
 def _bad_link(web: WebContext, reason: str = "this link is not valid") -> Response:
@@ -46,23 +57,42 @@ async def preferences(request: Request) -> Response:
         return web.pages.page("message.html", kind="stopped", private=True)
     if request.method == "GET":
         status = reader.status if reader.status in CHOOSABLE else SubscriberStatus.ACTIVE
-        return _preferences_page(web, request, email, reader.topics, status)
+        return _preferences_page(web, request, email, reader.topics, status, reader=reader)
     return await _save(web, request, email)
+
+
+def _today(web: WebContext) -> dt.date:
+    return dt.datetime.now(ZoneInfo(web.loaded.model.newsletter.timezone)).date()
+
+
+def _cadence_choice(web: WebContext, form: Mapping[str, object]) -> CadenceChoice | None:
+    """daily, or weekly on the chosen weekday; ``None`` (keep) for a form without it."""
+    if "cadence" not in form:
+        return None
+    rhythm = str(form.get("cadence"))
+    weekday = str(form.get("weekday", "friday"))
+    text = f"weekly:{weekday}" if rhythm == "weekly" else rhythm
+    try:
+        cadence = Cadence.parse(text)
+    except ValueError as exc:
+        raise FormInputError("Please choose daily, or weekly and a weekday.") from exc
+    return CadenceChoice(cadence, _today(web), web.loaded.model.newsletter.default_cadence)
 
 
 async def _save(web: WebContext, request: Request, email: str) -> Response:
     try:
         form = await read_form(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _bad_link(web, str(problem))
     if not web.csrf.check(request, form):
         return web.pages.page("message.html", 403, kind="csrf")
     try:
         topics = parse_topics(form, web.topic_names)
+        rhythm = _cadence_choice(web, form)
         status = SubscriberStatus(str(form.get("status", "")))
         if status not in CHOOSABLE:
             raise ValueError(status)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _preferences_page(
             web, request, email, None, SubscriberStatus.ACTIVE, 400, error=str(problem)
         )
@@ -70,8 +100,10 @@ async def _save(web: WebContext, request: Request, email: str) -> Response:
         return _preferences_page(
             web, request, email, None, SubscriberStatus.ACTIVE, 400, error="Please choose one."
         )
-    saved = await run_in_threadpool(save_preferences, web.engine, email, topics, status)
-    return _preferences_page(web, request, email, saved.topics, saved.status, saved=True)
+    saved = await run_in_threadpool(save_preferences, web.engine, email, topics, status, rhythm)
+    return _preferences_page(
+        web, request, email, saved.topics, saved.status, saved=True, reader=saved
+    )
 
 
 def _preferences_page(
@@ -84,8 +116,14 @@ def _preferences_page(
     *,
     error: str = "",
     saved: bool = False,
+    reader: Subscriber | None = None,
 ) -> Response:
     token, fresh = web.csrf.token_for(request)
+    default = web.loaded.model.newsletter.default_cadence
+    today = _today(web)
+    now = reader.cadence_on(today, default) if reader else default
+    chosen = (reader.cadence or default) if reader else default
+    pending = reader.cadence_since if reader and reader.cadence_since else None
     response = web.pages.page(
         "preferences.html",
         code,
@@ -94,6 +132,10 @@ def _preferences_page(
         topics=web.topics,
         chosen=topics if topics is not None else frozenset(web.topic_names),
         status=status.value,
+        cadence=chosen,
+        cadence_now=now,
+        cadence_from=pending if pending and pending > today else None,
+        weekdays=WEEKDAYS,
         csrf_token=token,
         error=error,
         saved=saved,
@@ -127,7 +169,7 @@ async def forget_me(request: Request) -> Response:
         return email
     try:
         form = await read_form(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _bad_link(web, str(problem))
     if not web.csrf.check(request, form):
         return web.pages.page("message.html", 403, kind="csrf")
@@ -150,7 +192,7 @@ async def unsubscribe_now(request: Request) -> Response:
     web = web_context(request)
     try:
         one_click = await _one_click_value(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _bad_link(web, str(problem))
     if one_click != "One-Click":
         return web.pages.page("message.html", 400, kind="one_click_missing")

@@ -13,13 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsletter.errors import FormInputError, TokenError
 from newsletter.models import SubscriberStatus
 from newsletter.store.audience import find_reader
 from newsletter.store.privacy import unforget
-from newsletter.tokens import TokenError
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.emails import send_subscription_email
-from newsletter.web.forms import FormProblem, parse_email, parse_topics, read_form
+from newsletter.web.forms import parse_email, parse_topics, read_form
 from newsletter.web.subscriptions import confirm_subscription, request_subscription
 
 # A second click on the link (already active) shows the page again and changes nothing.
@@ -63,7 +63,7 @@ async def subscribe(request: Request) -> Response:
         return response
     try:
         form = await read_form(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return _form_page(web, request, 413, error=str(problem))
     if not web.csrf.check(request, form):
         return web.pages.page("message.html", 403, kind="csrf")
@@ -72,7 +72,7 @@ async def subscribe(request: Request) -> Response:
     try:
         email = parse_email(form)
         topics = parse_topics(form, web.topic_names)
-    except FormProblem as problem:
+    except FormInputError as problem:
         chosen = frozenset(v for v in form.getlist("topics") if isinstance(v, str))
         return _form_page(web, request, 400, error=str(problem), email=shown, chosen=chosen)
     if not web.per_address.hit(email.lower()):
@@ -98,7 +98,7 @@ async def confirm(request: Request) -> Response:
         return _confirm_page(web, request, email)
     try:
         form = await read_form(request)
-    except FormProblem as problem:
+    except FormInputError as problem:
         return web.pages.page("message.html", 400, kind="bad_link", reason=str(problem))
     if not web.csrf.check(request, form):
         return web.pages.page("message.html", 403, kind="csrf")

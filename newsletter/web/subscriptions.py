@@ -10,14 +10,21 @@ Status rules (``SubscriberStatus``):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy.engine import Engine
 
-from newsletter.models import Subscriber, SubscriberStatus
+from newsletter.models import Cadence, Subscriber, SubscriberStatus
 from newsletter.store.audience import find_reader
-from newsletter.store.subscribers import set_status, upsert_subscriber
+from newsletter.store.subscribers import (
+    get_subscriber,
+    set_cadence,
+    set_status,
+    upsert_subscriber,
+)
 
 STOPPED = (SubscriberStatus.BOUNCED, SubscriberStatus.COMPLAINED)
 CHOOSABLE = (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED, SubscriberStatus.UNSUBSCRIBED)
@@ -65,12 +72,33 @@ def confirm_subscription(engine: Engine, listed: Sequence[Subscriber], email: st
 
 
 def save_preferences(
-    engine: Engine, email: str, topics: Topics, status: SubscriberStatus
+    engine: Engine,
+    email: str,
+    topics: Topics,
+    status: SubscriberStatus,
+    rhythm: CadenceChoice | None = None,
 ) -> Subscriber:
-    """Store a reader's own choice; it applies from the next issue."""
+    """Store a reader's own choice; it applies from the next issue (a switch from weekly to
+    daily after this week's weekly issue: see ``set_cadence``)."""
     if status not in CHOOSABLE:
         raise ValueError(f"a reader cannot choose the status {status.value!r}")
-    return upsert_subscriber(engine, email, topics=_topics_arg(topics), status=status, origin="web")
+    saved = upsert_subscriber(
+        engine, email, topics=_topics_arg(topics), status=status, origin="web"
+    )
+    if rhythm is not None and rhythm.cadence != saved.cadence_on(rhythm.today, rhythm.default):
+        set_cadence(engine, email, rhythm.cadence, rhythm.today, rhythm.default)
+        return get_subscriber(engine, email) or saved
+    return saved
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceChoice:
+    """The rhythm a reader chose on the preferences page, with the day it was chosen on
+    (the newsletter's today) and the operator's default."""
+
+    cadence: Cadence
+    today: dt.date
+    default: Cadence
 
 
 def unsubscribe(engine: Engine, listed: Sequence[Subscriber], email: str) -> None:

@@ -32,7 +32,7 @@ def test_bad_backend_option_names_the_option_path_and_line() -> None:
     (problem,) = problems_of(text)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "port: 99999" in row)
     assert problem.startswith(f"c.yaml:{line}:")
-    assert "delivery.options.port: Input should be less than or equal to 65535" in problem
+    assert "delivery.options.port: must be at most 65535" in problem
 
 
 def test_a_misspelt_required_key_is_one_problem_not_two() -> None:
@@ -46,3 +46,9 @@ def test_a_missing_required_key_without_a_typo_is_still_reported() -> None:
     text = "".join(line for line in lines if not line.startswith("  postal_address:"))
     (problem,) = problems_of(text)
     assert "newsletter.postal_address: required key is missing" in problem
+
+
+def test_the_old_images_key_says_what_replaced_it() -> None:
+    text = SHIPPED_CONFIG.read_text().replace("  show_thumbnails: 0", "  images: true", 1)
+    (problem,) = problems_of(text)
+    assert "newsletter.images: 'images' was replaced by show_thumbnails (a number:" in problem

@@ -65,12 +65,11 @@ def test_typo_in_a_nested_rule_key_names_path_position_and_suggestion() -> None:
         ),
         (
             "    max_papers: 0",
-            "topics.yaml:10:17: topics[0].max_papers: Input should be greater than or equal to 1",
+            "topics.yaml:10:17: topics[0].max_papers: must be at least 1; got 0",
         ),
         (
             "    match: {min_upvotes: -1}",
-            "topics.yaml:10:26: topics[0].match.min_upvotes: "
-            "Input should be greater than or equal to 0",
+            "topics.yaml:10:26: topics[0].match.min_upvotes: must be at least 0; got -1",
         ),
     ],
 )
@@ -280,6 +279,4 @@ def test_grouping_mistakes() -> None:
         "topics.yaml:12:3: grouping.membershp: unknown key; did you mean 'membership'? "
         "(allowed: membership, catch_all)"
     )
-    assert found[1] == (
-        "topics.yaml:13:14: grouping.catch_all: String should have at least 1 character"
-    )
+    assert found[1] == ("topics.yaml:13:14: grouping.catch_all: must not be empty; got ''")

@@ -35,6 +35,7 @@ class SmtpSink:
     refuse: set[str] = field(default_factory=set)
     on_data: Any = None  # called with the message number after a message is kept
     before_keep: Any = None  # called with the message number; True: refuse it, keep nothing
+    lose_reply: Any = None  # called with the message number; True: keep it, then hang up
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -58,6 +59,8 @@ class SmtpSink:
             number = len(self.received)
         if self.on_data:
             self.on_data(number)
+        if self.lose_reply and self.lose_reply(number):
+            server.transport.abort()  # accepted, and the reply after DATA never arrives
         return "250 2.0.0 queued"
 
     def recipients(self) -> list[str]:

@@ -39,7 +39,7 @@ def test_smtp_needs_both_username_and_password_or_neither(monkeypatch) -> None:
 
 def test_sendgrid_batch_size_cannot_exceed_1000(monkeypatch) -> None:
     monkeypatch.setenv("SENDGRID_API_KEY", "SG.x")
-    with pytest.raises(ConfigError, match=r"delivery\.options\.batch_size: Input should be less"):
+    with pytest.raises(ConfigError, match=r"delivery\.options\.batch_size: must be at most"):
         parse_config(with_delivery({"backend": "sendgrid", "options": {"batch_size": 1001}}))
 
 

@@ -7,7 +7,12 @@ import logging
 
 import pytest
 
-from newsletter.delivery.sendgrid import SendGridBackend, SendGridRetryPolicy
+from newsletter.delivery.sendgrid import (
+    BATCH_ARG,
+    SendGridBackend,
+    SendGridRetryPolicy,
+    find_accepted,
+)
 from newsletter.errors import DeliveryError
 from newsletter.render.context import UNSUBSCRIBE_URL
 from tests.delivery.conftest import API_KEY, free_port
@@ -19,13 +24,9 @@ def backend_for(fake: FakeSendGrid, **kwargs) -> tuple[SendGridBackend, list[flo
     waits: list[float] = []
     key = kwargs.pop("api_key", fake.key)
     options = {"retry": SendGridRetryPolicy(max_retries=3, backoff_seconds=0.01), **kwargs}
+    options.setdefault("timeout", 5)
     backend = SendGridBackend(
-        key,
-        host=fake.url,
-        timeout=5,
-        sleep=waits.append,
-        categories=["daily-papers"],
-        **options,
+        key, host=fake.url, sleep=waits.append, categories=["daily-papers"], **options
     )
     return backend, waits
 
@@ -38,7 +39,9 @@ def test_one_request_carries_up_to_1000_readers_each_with_own_links(sendgrid_ser
     assert sendgrid_server.rejected == []  # every body passed the schema and the limits
     body = sendgrid_server.accepted[0].body
     assert body is not None
-    assert body["custom_args"] == {"issue": ISSUE_KEY}
+    assert body["custom_args"]["issue"] == ISSUE_KEY
+    keys = {a.custom_args[BATCH_ARG] for a in sendgrid_server.accepted}
+    assert len(keys) == 3  # each request carries its own key, for the activity API
     assert body["categories"] == ["daily-papers"]
     assert body["content"][1]["value"].count(UNSUBSCRIBE_URL) == 1  # shared HTML, sent once
     first = body["personalizations"][0]
@@ -70,15 +73,36 @@ def test_429_waits_as_retry_after_says_then_sends(sendgrid_server) -> None:
     assert backend.requests == 3 and len(sendgrid_server.accepted) == 1
 
 
-def test_5xx_and_dropped_connections_back_off_with_jitter_then_succeed(sendgrid_server) -> None:
-    sendgrid_server.faults += ["500", "drop", "500-html"]
+def test_5xx_and_429_back_off_with_jitter_then_succeed(sendgrid_server) -> None:
+    sendgrid_server.faults += ["500", "500-html", "503", "429:1"]
     backend, waits = backend_for(sendgrid_server, retry=SendGridRetryPolicy(5, 1.0, 60))
     results = backend.send_segment(segment_message(), readers(2))
     assert [r.status for r in results] == ["sent", "sent"]
-    assert len(waits) == 3
-    for attempt, wait in enumerate(waits):  # bounded, growing, jittered
+    assert len(waits) == 4
+    for attempt, wait in enumerate(waits[:3]):  # bounded, growing, jittered
         assert 2**attempt / 2 <= wait <= 2**attempt
+    assert waits[3] == 1  # as Retry-After said
     assert sendgrid_server.delivered() == [r.email for r in readers(2)]
+    assert backend.retries == {"5xx": 3, "429": 1}
+    assert backend.waited_seconds == pytest.approx(sum(waits))
+
+
+@pytest.mark.parametrize("fault", ["accept-drop", "accept-late:1.5", "drop"])
+def test_a_lost_answer_is_in_doubt_and_never_resent(sendgrid_server, fault: str) -> None:
+    # SendGrid may have accepted the batch: a retry could mail every reader in it twice.
+    sendgrid_server.faults += [fault]
+    backend, waits = backend_for(sendgrid_server, timeout=0.5, batch_size=2)
+    results = backend.send_segment(segment_message(), readers(4))
+    assert [r.status for r in results] == ["in_doubt", "in_doubt", "sent", "sent"]
+    assert waits == [] and backend.requests == 2  # not retried
+    accepted_first = 0 if fault == "drop" else 2
+    assert len(sendgrid_server.delivered()) == accepted_first + 2
+    assert len(set(sendgrid_server.delivered())) == len(sendgrid_server.delivered())
+    assert "newsletter deliveries resolve" in results[0].detail
+    key = results[0].provider_id
+    assert key is not None and key.startswith("batch:")
+    found = find_accepted(backend, key.removeprefix("batch:"))
+    assert found == ({r.email for r in readers(2)} if accepted_first else set())
 
 
 def test_retries_are_bounded_and_a_non_json_error_body_is_quoted(sendgrid_server) -> None:
@@ -116,17 +140,25 @@ def test_slow_answers_within_the_timeout_are_waited_for(sendgrid_server) -> None
     assert waits == []
 
 
-def test_a_timeout_is_an_error_naming_the_host() -> None:
+def test_a_timeout_waiting_for_the_answer_is_in_doubt_naming_the_cause() -> None:
     fake = FakeSendGrid(key=API_KEY).start()
     fake.faults += ["slow:1.5"]
     try:
         backend = SendGridBackend(
             API_KEY, host=fake.url, timeout=0.3, retry=SendGridRetryPolicy(max_retries=0)
         )
-        with pytest.raises(DeliveryError, match=r"cannot reach SendGrid at http://127\.0\.0\.1"):
-            backend.send_segment(segment_message(), readers(1))
+        [result] = backend.send_segment(segment_message(), readers(1))
+        assert result.status == "in_doubt"
+        assert "TimeoutError" in result.detail
     finally:
         fake.stop()
+
+
+def test_the_activity_api_missing_from_the_account_says_so(sendgrid_server) -> None:
+    sendgrid_server.activity_api = False
+    backend, _ = backend_for(sendgrid_server)
+    with pytest.raises(DeliveryError, match=r"answered 403.*Email Activity add-on"):
+        find_accepted(backend, "some-batch")
 
 
 def test_refused_connection_is_translated_after_bounded_retries() -> None:

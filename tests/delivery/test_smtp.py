@@ -138,3 +138,16 @@ def test_nothing_listening_is_an_error_naming_host_and_port() -> None:
     backend = SmtpBackend("127.0.0.1", port, security="none", timeout=2)
     with pytest.raises(DeliveryError, match=f"cannot connect to SMTP 127.0.0.1:{port}"):
         backend.send_segment(segment_message(), [reader("a@example.org")])
+
+
+def test_a_reply_lost_after_data_is_in_doubt_and_never_resent(smtp_server) -> None:
+    # The server kept message 2, then hung up before its 250: a retry would mail it twice.
+    sink, port = smtp_server
+    sink.lose_reply = lambda number: number == 2
+    backend = SmtpBackend("127.0.0.1", port, security="none", timeout=5)
+    with backend:
+        results = backend.send_segment(segment_message(), readers(4))
+    assert [r.status for r in results] == ["sent", "in_doubt", "sent", "sent"]
+    assert "newsletter deliveries resolve" in results[1].detail
+    assert sorted(sink.recipients()) == sorted(r.email for r in readers(4))  # once each
+    assert backend.connections_opened == 2  # a new connection after the lost one

@@ -20,13 +20,13 @@ def test_threshold_outside_zero_to_one_names_line_key_and_range() -> None:
     [message] = problems("{papers: [2202.12139], threshold: 1.5}")
     assert message.startswith("topics.yaml:11:")
     assert "topics[0].match.similar_to.threshold" in message
-    assert "less than or equal to 1" in message
+    assert "must be at most 1.0; got 1.5" in message
 
 
 def test_weight_must_be_positive() -> None:
     [message] = problems("{papers: [2202.12139], weight: 0}")
     assert "topics[0].match.similar_to.weight" in message
-    assert "greater than 0" in message
+    assert "must be more than 0.0; got 0" in message
 
 
 def test_a_misspelt_key_gets_a_suggestion() -> None:
@@ -37,7 +37,10 @@ def test_a_misspelt_key_gets_a_suggestion() -> None:
 def test_a_bad_id_and_a_wrong_library_type_are_both_reported() -> None:
     found = problems("{papers: [2202.12139, not-an-id], library: refs.txt}")
     assert len(found) == 2
-    assert any("similar_to.papers[1]" in m and "pattern" in m for m in found)
+    assert any(
+        "similar_to.papers[1]: must be an arXiv id like 2510.01265" in m and "'not-an-id'" in m
+        for m in found
+    )
     assert any("similar_to.library" in m and ".bib (BibTeX) or .csv" in m for m in found)
 
 

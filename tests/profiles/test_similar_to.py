@@ -67,6 +67,10 @@ def test_profile_papers_and_their_kin_match_unrelated_papers_do_not(
     assert not testing & machine_learning  # no video generation, no RL for LLMs
     # Profile papers first: relevance adds the similarity.
     assert sections[0].papers[0].id == PROFILE_IDS[0]
+    # The email's why-line names the nearest profile paper, shortened, not its id.
+    [why] = sections[0].reasons[PROFILE_IDS[0]]
+    assert why.startswith("similar to ") and len(why) <= len("similar to ") + 48
+    assert not any(char.isdigit() for char in why[:16])
 
 
 def test_ids_are_looked_up_once_then_read_from_the_cache(

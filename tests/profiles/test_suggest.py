@@ -25,7 +25,7 @@ def test_suggestion_is_a_valid_topic_with_the_words_of_the_examples(
     path = write_config(tmp_path, api, "[2202.12139]")
     result = suggest(run_cli, path, "--from", ",".join(PROFILE_IDS))
     assert result.exit_code == 0, result.output
-    topic_text = "".join(line + "\n" for line in result.output.splitlines() if line[:1] != "#")
+    topic_text = "".join(line + "\n" for line in result.stdout.splitlines() if line[:1] != "#")
     pasted = parse_config(HEAD + "topics:\n" + _indent(topic_text), "pasted.yaml")
     [topic] = pasted.topics
     keywords, similar = topic.match.any or []

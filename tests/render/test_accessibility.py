@@ -100,11 +100,11 @@ def test_no_web_font_unless_configured(render, sample_issue) -> None:
     assert "font-family:Inter," in styled
 
 
-def test_images_are_optional_with_alt_text_and_fixed_size(render, sample_issue) -> None:
+def test_thumbnails_are_optional_for_the_first_n_papers_of_each_topic(render, sample_issue) -> None:
     assert not read_html(render(sample_issue).html).all("img")
-    images = read_html(render(sample_issue, images=True).html).all("img")
-    with_thumbnail = [p for s in sample_issue.sections for p in s.papers if p.thumbnail]
-    assert with_thumbnail and len(images) == len(with_thumbnail)
+    images = read_html(render(sample_issue, thumbnails=2).html).all("img")
+    first_two = [p for s in sample_issue.sections for p in s.papers[:2] if p.thumbnail]
+    assert first_two and [i.get("src") for i in images] == [p.thumbnail for p in first_two]
     for image in images:
         assert (image.get("alt") or "").startswith("Figure from: ")
         assert image.get("width") == "552" and image.get("height") == "290"

@@ -103,3 +103,35 @@ def test_unbreakable_title_wraps_on_a_phone(open_page, render, styles: str) -> N
     html = render(issue).html
     page = open_page(strip_styles(html) if styles == "removed" else html, 375)
     assert_fits_and_titles_visible(page, 375, [paper.title])
+
+
+@pytest.mark.parametrize("width", [375, 600])
+@pytest.mark.parametrize("styles", ["kept", "removed"])
+def test_thumbnails_blocked_leave_the_email_readable(
+    open_page, render, sample_issue, width: int, styles: str
+) -> None:
+    """As a client that blocks remote images shows it: every fetch is refused."""
+    html = render(sample_issue, thumbnails=1).html
+    page = open_page(strip_styles(html) if styles == "removed" else html, width)
+    images = page.locator("img")
+    assert images.count() >= 5
+    boxes = images.evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return [e.naturalWidth, e.alt, r.left, r.right, r.top, r.bottom]; })"
+    )
+    for natural, alt, left, right, top, bottom in boxes:
+        assert natural == 0  # blocked: nothing was loaded
+        assert alt.startswith("Figure from: ")
+        assert left >= 0 and right <= width and bottom - top <= 290
+        # The box keeps the thumbnail's fixed 552x290 shape, scaled to the column: the
+        # layout does not jump when images are allowed.
+        assert abs((bottom - top) - (right - left) * 290 / 552) <= 2
+    titles = [p.title for s in sample_issue.sections for p in s.papers]
+    assert_fits_and_titles_visible(page, width, titles)
+    # Nothing an image would have held is needed to read a card: each summary is shown in
+    # full, below its (empty) image box, not under it.
+    first = sample_issue.sections[0].papers[0]
+    summary = page.get_by_text(first.ai_summary or "", exact=False).first
+    assert summary.is_visible()
+    image_bottom = boxes[0][5]
+    assert summary.bounding_box()["y"] >= image_bottom

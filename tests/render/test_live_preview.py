@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from newsletter.web.live_preview import LivePreview, create_app
+from tests.fakes.uvicorn_thread import PromptServer
 from tests.render.htmlread import read_html
 
 DAY = "2025-10-03"
@@ -45,7 +46,7 @@ def server(config_file: Path) -> Iterator[str]:
         lifespan="off",
         ws="none",
     )
-    running = uvicorn.Server(config)
+    running = PromptServer(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -53,7 +54,7 @@ def server(config_file: Path) -> Iterator[str]:
         assert time.monotonic() < deadline, "preview server did not start"
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
+    running.stop()
     thread.join(timeout=10)
 
 
@@ -139,3 +140,19 @@ def test_cli_serve_starts_on_localhost(
         for stream in (process.stdout, process.stderr):
             if stream:
                 stream.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_desktop_and_phone_frames_side_by_side_from_1024_px(
+    server: str, browser, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server)
+        desktop, phone = (page.locator("iframe").nth(i).bounding_box() for i in (0, 1))
+        assert desktop is not None and phone is not None
+        assert phone["y"] == desktop["y"] and phone["x"] > desktop["x"] + desktop["width"]
+    finally:
+        context.close()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from newsletter.render import personalize
+from newsletter.delivery.message import Recipient, expand
+from newsletter.models import OutgoingEmail
 from newsletter.render.context import PLACEHOLDERS, PREFERENCES_URL, UNSUBSCRIBE_URL
 from tests.readers import read_eml
 from tests.render.htmlread import read_html
@@ -18,17 +20,29 @@ def test_placeholders_survive_every_html_stage(render, sample_issue) -> None:
         assert placeholder in rendered.text
 
 
-def test_personalize_fills_each_reader_url(render, sample_issue) -> None:
-    rendered = render(sample_issue)
-    values = {
-        "unsubscribe_url": "https://news.example.org/unsubscribe/abc.DEF-123_x",
-        "preferences_url": "https://news.example.org/preferences/abc.DEF-123_x",
-    }
-    html = personalize(rendered.html, values)
-    hrefs = {link.text: link.href for link in read_html(html).links}
-    assert hrefs["Unsubscribe"] == values["unsubscribe_url"]
-    assert hrefs["Manage your topics"] == values["preferences_url"]
-    assert "%%" not in html and "%%" not in personalize(rendered.text, values)
+def for_reader(rendered, unsubscribe_url: str, preferences_url: str) -> OutgoingEmail:
+    """The rendered issue as one reader's message, filled the way every backend fills it."""
+    shared = OutgoingEmail(
+        sender="Papers <papers@example.org>",
+        to="",
+        subject="s",
+        html=rendered.html,
+        text=rendered.text,
+        message_id="",
+        date=dt.datetime.now(dt.UTC),
+    )
+    values = {UNSUBSCRIBE_URL: unsubscribe_url, PREFERENCES_URL: preferences_url}
+    return expand(shared, Recipient("ada@example.org", values=values))
+
+
+def test_each_reader_url_is_filled_in(render, sample_issue) -> None:
+    unsubscribe = "https://news.example.org/unsubscribe/abc.DEF-123_x"
+    preferences = "https://news.example.org/preferences/abc.DEF-123_x"
+    message = for_reader(render(sample_issue), unsubscribe, preferences)
+    hrefs = {link.text: link.href for link in read_html(message.html).links}
+    assert hrefs["Unsubscribe"] == unsubscribe
+    assert hrefs["Manage your topics"] == preferences
+    assert "%%" not in message.html and "%%" not in message.text
 
 
 def test_sent_email_links_match_its_list_unsubscribe_header(config_file: Path, run_cli) -> None:
@@ -50,8 +64,8 @@ def test_paper_text_cannot_forge_a_reader_placeholder(render, sample_issue) -> N
     issue = dataclasses.replace(sample_issue, sections=[section, *sample_issue.sections[1:]])
     rendered = render(issue)
     url = "https://news.example.org/unsubscribe/secret-token"
-    values = {"unsubscribe_url": url, "preferences_url": url}
-    html, text = personalize(rendered.html, values), personalize(rendered.text, values)
+    message = for_reader(rendered, url, url)
+    html, text = message.html, message.text
     page = read_html(html)
     title = next(t for tag, t in page.headings if tag == "h3" and t.startswith("Free prizes"))
     assert url not in title and "unsubscribe_url" in title

@@ -58,7 +58,7 @@ def test_template_syntax_error_names_the_file(tmp_path: Path, sample_issue, cont
 
 def test_subject_template_is_configurable(config_file: Path, run_cli) -> None:
     text = config_file.read_text().replace(
-        'subject: "{name}, {date:%a %d %b}: {papers} papers in {topics} topics"',
+        'subject: "{name}, {date:%a %d %b}: {n_papers} in {n_topics}"',
         'subject: "{date:%A}: {papers} new papers"',
     )
     config_file.write_text(text)
@@ -96,5 +96,6 @@ def test_render_settings_are_documented_in_the_example_config() -> None:
 
     text = SHIPPED_CONFIG.read_text()
     for key in ("summary_chars", "templates_dir", "html_budget_bytes", "short_summary_chars",
-                "images", "web_font_url", "web_font_family", "subject"):  # fmt: skip
+                "show_thumbnails", "show_reasons", "web_font_url", "web_font_family",
+                "subject"):  # fmt: skip
         assert re.search(rf"(?m)^  #? ?{key}:", text), key

@@ -79,6 +79,9 @@ def seconds_ahead(seconds: float) -> tuple[str, dt.datetime]:
     return when.strftime("%H:%M:%S"), when
 
 
+READY = "scheduler started; stop with SIGTERM"  # logged as the daily job is added
+
+
 class Scheduler:
     """``newsletter schedule`` in a real subprocess; its log goes to a file."""
 
@@ -112,6 +115,27 @@ class Scheduler:
             self.process.kill()
             self.process.wait()
         self._handle.close()
+
+
+def started_ahead_of_fire(
+    launch: Callable[[str], list[Scheduler]], lead: float, attempts: int = 3
+) -> tuple[str, dt.datetime]:
+    """Start schedulers (``launch(at)``) whose fire time ``at`` is ``lead`` seconds ahead, and
+    make sure every one was up a second before it. On a machine too busy for that the
+    trigger rightly waits until tomorrow, which would test nothing: start again afresh with
+    twice the lead. Returns the ``at`` and the instant it names."""
+    for _ in range(attempts):
+        at, when = seconds_ahead(lead)
+        schedulers = launch(at)
+        for scheduler in schedulers:
+            scheduler.wait_for(READY, timeout=lead + 30)
+        if dt.datetime.now(dt.UTC) < when - dt.timedelta(seconds=1):
+            return at, when
+        for scheduler in schedulers:
+            scheduler.kill()
+            scheduler.log.unlink()  # the next attempt's log starts empty
+        lead *= 2
+    raise AssertionError(f"no scheduler came up within {lead / 2:.0f} s, {attempts} times")
 
 
 @pytest.fixture

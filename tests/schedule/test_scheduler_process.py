@@ -17,11 +17,17 @@ from sqlalchemy.engine import Engine
 from newsletter.store.db import DeliveryRow
 from newsletter.store.runs import get_run
 from tests.readers import read_eml
-from tests.schedule.conftest import Scheduler, WriteConfig, readers, seconds_ahead
+from tests.schedule.conftest import (
+    Scheduler,
+    WriteConfig,
+    readers,
+    started_ahead_of_fire,
+)
 
 StartScheduler = Callable[..., Scheduler]
 # Seconds from writing the config to the fire time: a process must start (imports, database)
-# before it, on a shared two-core machine, or the trigger rightly waits until tomorrow.
+# before it, on a shared two-core machine, or the trigger rightly waits until tomorrow (then
+# ``started_ahead_of_fire`` starts it again with more time).
 STARTUP = 5
 RUN_STARTED = re.compile(r"run for \d{4}-\d\d-\d\d started")
 RUN_DONE = re.compile(r"run for \d{4}-\d\d-\d\d (sent|partial|interrupted|failed|empty)")
@@ -47,9 +53,14 @@ def test_fires_a_few_seconds_ahead_and_delivers_to_the_outbox(
     workdir: Path,
     run_cli: Callable[..., object],
 ) -> None:
-    at, when = seconds_ahead(STARTUP)
-    config = write_config(db=db_url, schedule={"at": at})
-    scheduler = start_scheduler(config)
+    launched: list[Scheduler] = []
+
+    def launch(at: str) -> list[Scheduler]:
+        launched[:] = [start_scheduler(write_config(db=db_url, schedule={"at": at}))]
+        return launched
+
+    at, when = started_ahead_of_fire(launch, STARTUP)
+    scheduler, config = launched[0], write_config(db=db_url, schedule={"at": at})
     wait_for_done(scheduler)
     fired_at = dt.datetime.now(dt.UTC)
     assert scheduler.stop() == 0
@@ -75,10 +86,16 @@ def test_fires_a_few_seconds_ahead_and_delivers_to_the_outbox(
 def test_restart_within_the_grace_catches_up_exactly_once(
     write_config: WriteConfig, db_url: str, start_scheduler: StartScheduler, workdir: Path
 ) -> None:
-    at, when = seconds_ahead(STARTUP)
-    config = write_config(db=db_url, schedule={"at": at, "misfire_grace_minutes": 5})
-    before = start_scheduler(config, log="before.log")
-    before.wait_for("Scheduler started")
+    configs: list[Path] = []
+    launched: list[Scheduler] = []
+
+    def launch(at: str) -> list[Scheduler]:
+        configs[:] = [write_config(db=db_url, schedule={"at": at, "misfire_grace_minutes": 5})]
+        launched[:] = [start_scheduler(configs[0], log="before.log")]
+        return launched
+
+    _, when = started_ahead_of_fire(launch, STARTUP)
+    config, before = configs[0], launched[0]
     assert before.stop(sig=signal.SIGINT) == 0  # Ctrl-C before the fire time
     assert not RUN_STARTED.search(before.output())
     assert "SIGINT: finishing the current batch, then exiting" in before.output()
@@ -100,24 +117,27 @@ def test_two_schedulers_on_one_database_send_each_reader_once(
     workdir: Path,
     engine_for: Callable[[str], Engine],
 ) -> None:
-    at, _ = seconds_ahead(STARTUP + 1)  # two processes start on a small machine
-    common = {
-        "db": db_url,
-        "schedule": {"at": at, "batch_size": 2, "batch_pause_seconds": 0.05},
-        "subscribers": readers(30),
-    }
-    host_a = start_scheduler(
-        write_config(**common, outbox="outbox_a", name="a.yaml"),
-        "--instance",
-        "host_a",
-        log="a.log",
-    )
-    host_b = start_scheduler(
-        write_config(**common, outbox="outbox_b", name="b.yaml"),
-        "--instance",
-        "host_b",
-        log="b.log",
-    )
+    launched: list[Scheduler] = []
+
+    def launch(at: str) -> list[Scheduler]:
+        common = {
+            "db": db_url,
+            "schedule": {"at": at, "batch_size": 2, "batch_pause_seconds": 0.05},
+            "subscribers": readers(30),
+        }
+        launched[:] = [
+            start_scheduler(
+                write_config(**common, outbox=f"outbox_{host}", name=f"{host}.yaml"),
+                "--instance",
+                f"host_{host}",
+                log=f"{host}.log",
+            )
+            for host in ("a", "b")
+        ]
+        return launched
+
+    started_ahead_of_fire(launch, STARTUP + 1)  # two processes start on a small machine
+    host_a, host_b = launched
     wait_for_done(host_a)
     wait_for_done(host_b)
     assert host_a.stop() == 0 and host_b.stop() == 0
@@ -139,11 +159,19 @@ def test_sigterm_mid_send_finishes_the_batch_exits_0_and_loses_nothing(
     workdir: Path,
     engine_for: Callable[[str], Engine],
 ) -> None:
-    at, when = seconds_ahead(STARTUP)
-    schedule = {"at": at, "batch_size": 4, "batch_pause_seconds": 0.3}
     everyone = sorted(r["email"] for r in readers(40))
+    launched: list[Scheduler] = []
+
+    def launch(at: str) -> list[Scheduler]:
+        schedule = {"at": at, "batch_size": 4, "batch_pause_seconds": 0.3}
+        config = write_config(db=db_url, schedule=schedule, subscribers=readers(40))
+        launched[:] = [start_scheduler(config, log="first.log")]
+        return launched
+
+    at, when = started_ahead_of_fire(launch, STARTUP)
+    first = launched[0]
+    schedule = {"at": at, "batch_size": 4, "batch_pause_seconds": 0.3}
     config = write_config(db=db_url, schedule=schedule, subscribers=readers(40))
-    first = start_scheduler(config, log="first.log")
     deadline = time.monotonic() + 15
     while not list((workdir / "outbox").rglob("*.eml")):
         assert time.monotonic() < deadline, first.output()
@@ -178,5 +206,5 @@ def test_sigterm_during_start_up_still_exits_0(
 ) -> None:
     scheduler = start_scheduler(write_config(db=db_url, schedule={"at": "07:00"}))
     scheduler.wait_for("scheduler started; stop with SIGTERM")  # logged just before start()
-    assert scheduler.stop(timeout=10) == 0
+    assert scheduler.stop(timeout=30) == 0  # start-up finishes first; slow on a busy machine
     assert "scheduler stopped" in scheduler.output()

@@ -100,7 +100,7 @@ def config_with_schedule(schedule_yaml: str) -> str:
         ('  cron: "0 7 * * 1-5"', "schedule.cron", "numbers are refused"),
         ('  cron: "61 7 * * *"', "schedule.cron", "invalid cron expression"),
         ("  timezone: Europe/Berlim", "schedule.timezone", "IANA name"),
-        ('  at: "7am"', "schedule.at", "pattern"),
+        ('  at: "7am"', "schedule.at", 'a time of day as HH:MM (24 hours), e.g. "07:00"'),
         ("  check_every_minutes: 7", "schedule.check_every_minutes", "must divide 60"),
     ],
 )

@@ -120,7 +120,7 @@ def test_papers_sent_earlier_are_not_sent_again_unless_asked(
 
     second = run_cli("run", "--config", str(config), "--date", "2025-10-06")
     assert "10 papers left out: already sent in an earlier issue" in second.output
-    assert "Papers: 46 collected" in second.output
+    assert "Papers: 56 collected, 10 of them sent in an earlier issue" in second.output
     ada = next(p for p in emails(workdir) if "2025-10-06" in str(p) and "ada@" in p.name)
     assert friday[0]["paper"]["title"] not in " ".join(ada.read_text().split())
 
@@ -137,7 +137,7 @@ def test_skip_seen_false_mails_every_paper_of_every_day(workdir: Path, run_cli) 
     assert "3 sent, 0 skipped, 0 failed" in second.output
     strict = write_config(workdir, [local])  # the default: what an earlier day sent stays out
     third = run_cli("run", "--config", str(strict), "--date", "2025-10-07")
-    assert "39 papers left out: already sent in an earlier issue" in third.output
+    assert "all 39 papers of the day were sent in an earlier issue" in third.output
 
 
 def test_empty_day_skip_sends_nothing_and_says_why(
@@ -237,21 +237,12 @@ def test_rerun_works_offline_from_the_cache_and_refresh_asks_again(
     assert refreshed.exit_code == 1 and "answered HTTP 500" in refreshed.output
 
 
-def test_new_commands_and_options_have_help_with_an_example(run_cli) -> None:
-    fetch = run_cli("fetch", "--help")
-    assert "Example: newsletter fetch" in fetch.output and "--source" in fetch.output
-    run_help = run_cli("run", "--help").output
-    assert "--include-seen" in run_help and "--refresh" in run_help
-
-
 def test_config_rejects_a_rude_arxiv_api_delay(workdir: Path, run_cli) -> None:
     source = {"type": "arxiv", "categories": ["cs.CV"], "api_delay": 0.5}
     config = write_config(workdir, [source])
     result = run_cli("config", "check", "--config", str(config))
     assert result.exit_code == 1
-    assert re.search(
-        r"newsletter\.yaml:\d+:\d+: sources\[0\].*greater than or equal to 3", result.output
-    )
+    assert re.search(r"newsletter\.yaml:\d+:\d+: sources\[0\].*must be at least 3", result.output)
 
 
 def test_commented_source_examples_in_the_shipped_config_are_valid() -> None:

@@ -55,3 +55,32 @@ def test_hf_latex_commands_are_converted_and_the_original_kept() -> None:
 def test_odd_latex_never_raises_and_keeps_the_words() -> None:
     assert clean_title("Open { brace and \\unknowncmd{x} here") == "Open { brace and x here"
     assert clean_title("Unbalanced $x^{2$ math").startswith("Unbalanced x")
+
+
+# Accents as arXiv abstracts and author lists write them: mostly without braces.
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ('as shown by (\\"Ust\\"un et al., 2024)', "as shown by (Üstün et al., 2024)"),
+        ('the Schr\\"odinger bridge', "the Schrödinger bridge"),
+        ("a Poincar\\'e embedding", "a Poincaré embedding"),
+        ("procesamiento de se\\~nal", "procesamiento de señal"),
+        ('\\"{U}ber alles', "Über alles"),
+        ('{\\"U}ber alles', "Über alles"),
+        ('G\\"{o}del and Erd\\H{o}s', "Gödel and Erdős"),
+        ("Fran\\c{c}ois and Fran\\c cois", "François and François"),
+        ("Ko\\v{s}ice and Ko\\v sice", "Košice and Košice"),
+        ("Stra\\ss e, Gro\\ss{} and the \\ss-bound", "Straße, Groß and the ß-bound"),
+        ("\\'{e}t\\'{e}, \\^ile, \\`a la, na\\\"ive", "été, île, à la, naïve"),
+        ("Ma\\'\\i a and \\L{}\\'od\\'z", "Maía and Łódź"),
+        ('\\aa ngstr\\"om and \\O{}rsted', "ångström and Ørsted"),
+    ],
+)
+def test_accents_become_letters_not_combining_marks(raw: str, shown: str) -> None:
+    assert clean_abstract(raw) == shown
+
+
+def test_latex_conversion_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    clean_abstract('(\\"Ust\\"un et al.) and an unclosed \\textbf{brace')
+    assert not [r for r in caplog.records if r.name.startswith("pylatexenc")]

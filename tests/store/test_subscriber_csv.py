@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from newsletter.models import Subscriber, SubscriberStatus
-from newsletter.store.subscriber_csv import CsvFormatError, export_csv, import_csv
+from newsletter.errors import CsvFormatError
+from newsletter.models import Cadence, Rhythm, Subscriber, SubscriberStatus
+from newsletter.store.subscriber_csv import export_csv, import_csv
 from newsletter.store.subscribers import (
     all_subscribers,
     get_subscriber,
@@ -64,7 +65,7 @@ def test_export_then_import_round_trips(any_engine: Engine, tmp_path) -> None:
     stream = io.StringIO()
     assert export_csv(any_engine, stream) == 2
     lines = stream.getvalue().splitlines()
-    assert lines[0] == "email,name,topics,status,created_at"
+    assert lines[0] == "email,name,topics,cadence,status,created_at"
     assert lines[1].startswith('ada@example.org,"Ada, Countess",Agents and tool use;Efficiency')
     path = write(tmp_path, stream.getvalue())
     report = import_csv(any_engine, path, TOPICS)
@@ -100,3 +101,26 @@ def test_yaml_sync_adds_updates_and_forgets_but_remembers_unsubscribes(any_engin
     grace = readers["grace@example.org"]
     assert grace.status is SubscriberStatus.UNSUBSCRIBED  # the YAML cannot resubscribe her
     assert grace.name == "Grace H" and grace.topics == {"More papers"}
+
+
+def test_cadence_column_imports_exports_and_rejects_a_bad_weekday(
+    any_engine: Engine, tmp_path
+) -> None:
+    text = (
+        "email,cadence\n"
+        "ada@example.org,weekly:fri\n"
+        "grace@example.org,daily\n"
+        "alan@example.org,\n"
+        "bad@example.org,weekly:someday\n"
+    )
+    report = import_csv(any_engine, write(tmp_path, text), TOPICS)
+    assert report.added == 3
+    (problem,) = report.problems
+    assert ":5: cadence 'weekly:someday': use daily, weekly or weekly:<weekday>" in problem
+    cadences = {s.email: s.cadence for s in all_subscribers(any_engine)}
+    assert cadences["ada@example.org"] == Cadence(Rhythm.WEEKLY, 4)
+    assert cadences["grace@example.org"] == Cadence()
+    assert cadences["alan@example.org"] is None  # the operator's default
+    stream = io.StringIO()
+    export_csv(any_engine, stream)
+    assert "ada@example.org,,,weekly:friday,active," in stream.getvalue()

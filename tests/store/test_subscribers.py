@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.errors import InvalidEmailError
 from newsletter.models import SubscriberStatus
 from newsletter.store import open_database
 from newsletter.store.settings import signing_secret
 from newsletter.store.subscribers import (
-    InvalidEmailError,
     active_subscribers,
     get_subscriber,
     remove_subscriber,
@@ -51,10 +51,8 @@ def test_unsubscribed_readers_are_not_active(engine) -> None:
     assert get_subscriber(engine, "a@example.org") is None
 
 
-def test_signing_secret_is_generated_once_and_kept(engine, monkeypatch) -> None:
-    monkeypatch.delenv("NEWSLETTER_SECRET", raising=False)
-    first = signing_secret(engine)
+def test_signing_secret_is_generated_once_and_kept(engine) -> None:
+    first = signing_secret(engine, None)
     assert len(first) >= 32
-    assert signing_secret(engine) == first
-    monkeypatch.setenv("NEWSLETTER_SECRET", "from-the-environment")
-    assert signing_secret(engine) == "from-the-environment"
+    assert signing_secret(engine, None) == first
+    assert signing_secret(engine, "from-the-environment") == "from-the-environment"

@@ -192,10 +192,3 @@ def test_rich_table_on_a_terminal() -> None:
     assert "Video and 3D/4D generation" in row
     assert 'any[0].keywords: title: "Video Generation"' in row
     assert "Papers per topic:" in text
-
-
-def test_help_has_an_example(run_cli) -> None:
-    for command in (["topics"], ["topics", "explain"]):
-        result = run_cli(*command, "--help")
-        assert result.exit_code == 0
-        assert "Example: newsletter topics explain" in result.output

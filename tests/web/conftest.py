@@ -22,6 +22,7 @@ from newsletter.config import LoadedConfig, load_config
 from newsletter.store import open_database
 from newsletter.web import create_app
 from tests.conftest import SHIPPED_CONFIG
+from tests.fakes.uvicorn_thread import PromptServer
 from tests.readers import ReadMessage, read_eml
 
 
@@ -47,12 +48,12 @@ class LiveServer:
         self.sock = sock
         host, port = sock.getsockname()[:2]
         self.url = f"http://{host}:{port}"
-        self._server: uvicorn.Server | None = None
+        self._server: PromptServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self, app: Starlette) -> None:
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
+        self._server = PromptServer(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self.sock]}, daemon=True
         )
@@ -64,7 +65,7 @@ class LiveServer:
 
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
+            self._server.stop()
             self._thread.join(10)
         self.sock.close()
 

@@ -9,7 +9,7 @@ import feedparser
 
 from newsletter import pipeline
 from newsletter.store.issues import get_or_create_issue, save_archive
-from tests.test_cli_run import sample_titles
+from tests.cli.test_run import sample_titles
 
 
 def test_every_sent_issue_has_a_page_an_index_entry_and_a_feed_entry(client, loaded, live) -> None:
@@ -30,7 +30,9 @@ def test_every_sent_issue_has_a_page_an_index_entry_and_a_feed_entry(client, loa
         assert title in shown
     assert "%%" not in issue.text  # no reader's link placeholders
     assert "/unsubscribe/" not in issue.text and "/preferences/" not in issue.text
-    assert f"{live.url}/archive/2025-10-03" in issue.text  # the link the email carries
+    # The web's footer, not the reader's: no "You receive", no "Manage your topics".
+    assert f'<a href="{live.url}/archive">All issues</a>' in issue.text
+    assert "You receive" not in issue.text and "Manage your topics" not in issue.text
 
     feed = feedparser.parse(client.get("/archive/feed.atom").content)
     assert feed.bozo == 0, feed.bozo_exception
@@ -39,6 +41,14 @@ def test_every_sent_issue_has_a_page_an_index_entry_and_a_feed_entry(client, loa
     assert links == [f"{live.url}/archive/2025-10-06", f"{live.url}/archive/2025-10-03"]
     assert all(e.title.startswith("Daily Papers, ") for e in feed.entries)
     assert len({e.id for e in feed.entries}) == 2
+    # Each entry carries the issue as HTML, and a short summary without the text part's
+    # rules and link numbers.
+    content = feed.entries[1].content[0]
+    assert content.type == "text/html" and "<table" in content.value
+    assert all(title in html.unescape(content.value) for title in sample_titles()[:5])
+    assert "You receive" not in content.value and "%%" not in content.value
+    summary = feed.entries[1].summary
+    assert len(summary) <= 280 and "====" not in summary and "[1]" not in summary
 
 
 def test_unknown_or_malformed_days_are_404(client) -> None:

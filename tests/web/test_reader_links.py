@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.models import SubscriberStatus
+from newsletter.models import Cadence, SubscriberStatus
 from newsletter.store.audience import mailing_list
 from newsletter.store.subscribers import get_subscriber, upsert_subscriber
 from tests.web.conftest import csrf_token
@@ -38,6 +38,27 @@ def test_preferences_show_current_choice_and_save_new_one(client, engine, reader
     assert after.topics == frozenset({RL}) and after.status is SubscriberStatus.PAUSED
 
 
+def test_reader_chooses_weekly_on_a_weekday_then_back_to_daily(client, engine, reader) -> None:
+    path = f"/preferences/{real_token(engine, reader, 'preferences')}"
+    page = client.get(path)
+    assert 'value="daily" checked' in page.text  # the operator's default
+    form = {"csrf_token": csrf_token(page.text), "topics": [AGENTS], "status": "active"}
+    saved = client.post(path, data={**form, "cadence": "weekly", "weekday": "sunday"})
+    assert saved.status_code == 200
+    assert 'value="weekly" checked' in saved.text and 'value="sunday" selected' in saved.text
+    after = get_subscriber(engine, reader)
+    assert after is not None and after.cadence == Cadence.parse("weekly:sunday")
+    # Back to daily: this week's weekly email still comes (no gap), the page says when.
+    back = client.post(path, data={**form, "cadence": "daily"})
+    assert 'value="daily" checked' in back.text
+    assert "You get this week's weekly email on Sunday; daily emails start on" in back.text
+    later = get_subscriber(engine, reader)
+    assert later is not None and later.cadence == Cadence()
+    assert later.cadence_before == Cadence.parse("weekly:sunday")
+    bad = client.post(path, data={**form, "cadence": "weekly", "weekday": "someday"})
+    assert bad.status_code == 400 and "choose daily, or weekly and a weekday" in bad.text
+
+
 def test_preferences_refuse_bad_input_and_missing_csrf(client, engine, reader) -> None:
     path = f"/preferences/{real_token(engine, reader, 'preferences')}"
     token = csrf_token(client.get(path).text)
@@ -55,7 +76,8 @@ def test_preferences_refuse_bad_input_and_missing_csrf(client, engine, reader) -
 def test_yaml_reader_can_choose_topics_and_the_next_issue_follows(client, engine, loaded) -> None:
     path = f"/preferences/{real_token(engine, 'ada@example.org', 'preferences')}"
     page = client.get(path)
-    assert page.text.count(" checked") == len(loaded.model.topics) + 2  # all + "active"
+    # every topic, "daily" and "active"
+    assert page.text.count(" checked") == len(loaded.model.topics) + 3
     client.post(
         path, data={"csrf_token": csrf_token(page.text), "topics": [RL], "status": "active"}
     )

@@ -18,7 +18,7 @@ class _FourDaysAgo(TimestampSigner):
 def expired_token(engine, email: str, purpose: Purpose) -> str:
     """A genuine token signed four days ago (confirmation links live three)."""
     serializer = URLSafeTimedSerializer(
-        signing_secret(engine), salt="newsletter-links", signer=_FourDaysAgo
+        signing_secret(engine, None), salt="newsletter-links", signer=_FourDaysAgo
     )
     return str(serializer.dumps({"e": email, "p": purpose}))
 
@@ -29,4 +29,4 @@ def forged_token(email: str, purpose: Purpose) -> str:
 
 
 def real_token(engine, email: str, purpose: Purpose) -> str:
-    return TokenSigner(signing_secret(engine)).sign(email, purpose)
+    return TokenSigner(signing_secret(engine, None)).sign(email, purpose)

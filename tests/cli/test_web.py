@@ -11,13 +11,6 @@ from newsletter.errors import ConfigError
 from tests.conftest import SHIPPED_CONFIG
 
 
-def test_web_help_has_options_and_an_example(run_cli) -> None:
-    result = run_cli("web", "--help")
-    assert result.exit_code == 0
-    assert "--host" in result.output and "--port" in result.output
-    assert "Example: newsletter web" in result.output
-
-
 def test_bad_port_is_a_usage_error(run_cli) -> None:
     assert run_cli("web", "--port", "70000").exit_code == 2
 
