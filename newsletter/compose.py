@@ -1,8 +1,10 @@
 """One issue, rendered once per topic set and personalized per reader: the shared message
 (List-Id, Reply-To) and each reader's own links and List-Unsubscribe headers (RFC 8058).
 
-Built by ``pipeline.run`` for delivery and by ``preview`` for one reader; renders nothing
-until a segment is asked for.
+A reader whose "more like this" choices reorder their topics today (``ReaderOrders``) gets a
+rendering of their own, made when their batch is sent and not kept; everyone else shares
+their topic set's. Built by ``pipeline.run`` for delivery and by ``preview`` for one reader;
+renders nothing until a segment is asked for.
 """
 
 from __future__ import annotations
@@ -12,21 +14,37 @@ from dataclasses import replace
 
 from newsletter.config import LoadedConfig
 from newsletter.delivery.message import Recipient, expand, make_message_id, sender_domain
-from newsletter.dispatch import TopicSet
+from newsletter.dispatch import Audience, TopicSet
 from newsletter.models import Issue, OutgoingEmail, Section, Subscriber
+from newsletter.reader_orders import ReaderOrders
 from newsletter.render import RenderedIssue, Renderer, build_context
-from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderContext
+from newsletter.render.context import (
+    FEEDBACK_TOKEN,
+    PREFERENCES_URL,
+    UNSUBSCRIBE_URL,
+    RenderContext,
+)
 from newsletter.tokens import TokenSigner
 from newsletter.topics import filter_sections
+
+NOT_A_READER = "not-a-reader"  # the feedback token of a preview for an address not stored
 
 
 class IssueComposer:
     """Renders segments and turns them into personalized ``OutgoingEmail``s."""
 
-    def __init__(self, loaded: LoadedConfig, issue: Issue, signer: TokenSigner) -> None:
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        issue: Issue,
+        signer: TokenSigner,
+        orders: ReaderOrders | None = None,
+    ) -> None:
         self.loaded = loaded
         self.issue = issue
         self.signer = signer
+        self.orders = orders
+        self.own_renderings = 0  # messages rendered for one reader's order
         templates_dir = loaded.model.newsletter.templates_dir
         self.renderer = Renderer(loaded.resolve_input(templates_dir) if templates_dir else None)
         self._cache: dict[TopicSet, RenderedIssue | None] = {}
@@ -42,7 +60,7 @@ class IssueComposer:
             self._cache[topics] = self._render(topics)
         return self._cache[topics]
 
-    def _render(self, topics: TopicSet) -> RenderedIssue | None:
+    def _render(self, topics: TopicSet, *, feedback: bool = True) -> RenderedIssue | None:
         # A quiet day's notice goes to every reader, whatever topics they chose.
         notice = self.issue.paper_count == 0
         sections = self.issue.sections if notice else filter_sections(self.issue.sections, topics)
@@ -50,6 +68,10 @@ class IssueComposer:
             return None
         ctx = self.context(topics, sections)
         return self.renderer.render(ctx.issue, ctx)
+
+    def archive_rendering(self) -> RenderedIssue | None:
+        """Every topic, as the public archive keeps it: without the readers' feedback links."""
+        return self._render(None, feedback=False)
 
     def context(self, topics: TopicSet, sections: list[Section] | None = None) -> RenderContext:
         """The render context of one topic set (its sections, unless given)."""
@@ -64,6 +86,24 @@ class IssueComposer:
             return None
         order = [t.name for t in self.loaded.model.topics]
         return tuple(sorted(topics, key=lambda n: order.index(n) if n in order else len(order)))
+
+    def audience(self, subscriber: Subscriber) -> Audience:
+        """The message a reader gets: their topic set's, in their own order if they have one."""
+        key = self.orders.key_of(subscriber) if self.orders is not None else None
+        return (subscriber.topics, key)
+
+    def audience_message(self, audience: Audience) -> OutgoingEmail | None:
+        """The shared message of an audience; one in the reader's own order is rendered
+        now and not kept (a list of readers who all gave feedback must not hold them all)."""
+        topics, key = audience
+        if key is None or self.orders is None:
+            return self.segment_message(topics)
+        sections = filter_sections(self.orders.sections(self.issue.sections, key), topics)
+        if not sections:
+            return None
+        ctx = self.context(topics, sections)
+        self.own_renderings += 1
+        return self._shared(self.renderer.render(ctx.issue, ctx))
 
     def segment_message(self, topics: TopicSet) -> OutgoingEmail | None:
         """The segment's shared message, placeholders in place; ``None`` without papers."""
@@ -98,6 +138,7 @@ class IssueComposer:
             values={
                 UNSUBSCRIBE_URL: links["unsubscribe_url"],
                 PREFERENCES_URL: links["preferences_url"],
+                FEEDBACK_TOKEN: feedback_token(self.signer, subscriber),
             },
             headers={
                 "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
@@ -108,6 +149,14 @@ class IssueComposer:
     def compose(self, subscriber: Subscriber, rendered: RenderedIssue) -> OutgoingEmail:
         """One reader's complete message (previews and per-message backends)."""
         return expand(self._shared(rendered), self.recipient(subscriber))
+
+
+def feedback_token(signer: TokenSigner, subscriber: Subscriber) -> str:
+    """What follows ``/more/`` and ``/less/`` in the reader's links: a token naming their
+    row, never their address (a preview for an address not stored gets a dead one)."""
+    if subscriber.id is None:
+        return NOT_A_READER
+    return signer.feedback_token(subscriber.id)
 
 
 def list_id(name: str, sender: str) -> str:

@@ -39,10 +39,18 @@ IN_DOUBT = (
 )
 
 
+Audience = tuple[TopicSet, bytes | None]  # a topic set, and a reader's own order or None
+
+
 class SegmentSource(Protocol):
-    """What the pipeline's composer offers: one shared message per segment, per-reader parts."""
+    """What the pipeline's composer offers: one shared message per segment (a topic set, or
+    a reader's own order of it), per-reader parts."""
 
     def segment_message(self, topics: TopicSet) -> OutgoingEmail | None: ...
+
+    def audience(self, subscriber: Subscriber) -> Audience: ...
+
+    def audience_message(self, audience: Audience) -> OutgoingEmail | None: ...
 
     def recipient(self, subscriber: Subscriber) -> Recipient: ...
 
@@ -62,8 +70,8 @@ class Delivery:
         results, segments = self._plan(subscribers)
         statuses = self.ledger.prepare(e for group in segments.values() for e in group)
         in_doubt_too = self.retry_in_doubt or self.backend.idempotent
-        todo: dict[TopicSet, list[Subscriber]] = {}
-        for topics, readers in segments.items():
+        todo: dict[Audience, list[Subscriber]] = {}
+        for audience, readers in segments.items():
             for reader in readers.values():
                 status = statuses[reader.email]
                 if status == RowStatus.SENT:
@@ -80,7 +88,7 @@ class Delivery:
                         )
                     )
                 else:
-                    todo.setdefault(topics, []).append(reader)
+                    todo.setdefault(audience, []).append(reader)
         total = sum(len(readers) for readers in todo.values())
         self._report(0, total)
         results += self._send(todo, in_doubt_too, total)
@@ -88,21 +96,22 @@ class Delivery:
 
     def _plan(
         self, subscribers: Sequence[Subscriber]
-    ) -> tuple[list[DeliveryResult], dict[TopicSet, dict[str, Subscriber]]]:
-        """Skip readers who are not active or have nothing today; group the rest."""
+    ) -> tuple[list[DeliveryResult], dict[Audience, dict[str, Subscriber]]]:
+        """Skip readers who are not active or have nothing today; group the rest (a reader's
+        own order has papers exactly when their topic set's shared message has)."""
         skipped: list[DeliveryResult] = []
-        segments: dict[TopicSet, dict[str, Subscriber]] = {}
+        segments: dict[Audience, dict[str, Subscriber]] = {}
         for reader in subscribers:
             if reader.status is not SubscriberStatus.ACTIVE:
                 skipped.append(_skipped(reader.email, DeliveryReason.INACTIVE, reader.status.value))
             elif self.composer.segment_message(reader.topics) is None:
                 skipped.append(_skipped(reader.email, DeliveryReason.NOTHING_TODAY, NOTHING_TODAY))
             else:
-                segments.setdefault(reader.topics, {})[reader.email] = reader
+                segments.setdefault(self.composer.audience(reader), {})[reader.email] = reader
         return skipped, segments
 
     def _send(
-        self, todo: dict[TopicSet, list[Subscriber]], in_doubt_too: bool, total: int
+        self, todo: dict[Audience, list[Subscriber]], in_doubt_too: bool, total: int
     ) -> list[DeliveryResult]:
         """Batches go to the backend one at a time, on a worker thread, so that the next
         batch's links are signed while the current one is with the provider. The worker
@@ -128,11 +137,11 @@ class Delivery:
         return results
 
     def _batches(
-        self, todo: dict[TopicSet, list[Subscriber]]
+        self, todo: dict[Audience, list[Subscriber]]
     ) -> Iterator[tuple[OutgoingEmail, list[Subscriber]]]:
         size = max(1, self.backend.batch_size)
-        for topics, readers in todo.items():
-            template = self.composer.segment_message(topics)
+        for audience, readers in todo.items():
+            template = self.composer.audience_message(audience)
             assert template is not None  # segments without papers were skipped in _plan
             for start in range(0, len(readers), size):
                 yield template, readers[start : start + size]

@@ -214,6 +214,7 @@ class Subscriber:
     # ``cadence_since`` the reader keeps ``cadence_before``.
     cadence_since: dt.date | None = None
     cadence_before: Cadence | None = None
+    id: int | None = None  # the database row; links name the reader by it, never by address
 
     def cadence_on(self, day: dt.date, default: Cadence) -> Cadence:
         """The rhythm that holds for the issue day ``day``."""

@@ -21,13 +21,23 @@ from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
 from newsletter.dispatch import Delivery, DeliveryProgress
 from newsletter.errors import NewsletterError, NoPapersError
-from newsletter.models import DeliveryReason, DeliveryResult, Issue, Section, Topic
+from newsletter.models import (
+    DeliveryReason,
+    DeliveryResult,
+    Issue,
+    Section,
+    Subscriber,
+    SubscriberStatus,
+    Topic,
+)
 from newsletter.profiles.build import build_profiles
+from newsletter.reader_orders import ReaderOrders
 from newsletter.readers import cadence_counts, readers_for_run
 from newsletter.render.archive import archived_sections
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, SourceProgress, collect_papers
 from newsletter.store import open_database
+from newsletter.store.feedback import choices_for_ranking
 from newsletter.store.issues import save_archive, save_sections
 from newsletter.store.journal import JOURNAL_NAME, Journal
 from newsletter.store.ledger import Ledger
@@ -60,6 +70,7 @@ class RunReport:
     destination: str
     results: list[DeliveryResult] = field(default_factory=list)
     segments: int = 0
+    own_orders: int = 0  # messages rendered in one reader's order (their feedback)
     seconds: float = 0.0
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
     marked_sent: int = 0
@@ -297,6 +308,7 @@ def merge_report(report: RunReport, part: RunReport) -> None:
     report.results += part.results
     report.segments += part.segments
     report.marked_sent += part.marked_sent
+    report.own_orders += part.own_orders
     report.cadences = part.cadences or report.cadences
 
 
@@ -314,8 +326,9 @@ def _deliver(
     default = loaded.model.newsletter.default_cadence  # a weekly issue is for weekly readers
     report.cadences = cadence_counts(readers, issue.date, default)
     readers = [r for r in readers if r.cadence_on(issue.date, default).weekly == issue.weekly]
+    orders = reader_orders(issue, engine, readers)
     composer = IssueComposer(
-        loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret))
+        loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret)), orders
     )
     if sending.resend:
         ledger.reset_for_resend()
@@ -331,6 +344,7 @@ def _deliver(
     report.retries = dict(backend.retries)
     report.waited_seconds = backend.waited_seconds
     report.segments = composer.rendered_segments
+    report.own_orders += composer.own_renderings
     sent = report.count("sent")
     if report.store_error:
         return  # the database is not taking writes: the papers and archive wait for next run
@@ -342,9 +356,20 @@ def _deliver(
         _keep_archive(ledger, composer)
 
 
+def reader_orders(issue: Issue, engine: Engine, readers: list[Subscriber]) -> ReaderOrders | None:
+    """The own order of every reader whose feedback changes theirs today (``None`` when
+    nobody in this run gave any: no model is built)."""
+    ids = [r.id for r in readers if r.id is not None and r.status is SubscriberStatus.ACTIVE]
+    ranking = choices_for_ranking(engine, ids) if ids and issue.paper_count else None
+    if ranking is None or not ranking.choices:
+        return None
+    return ReaderOrders(issue.sections, ranking, readers)
+
+
 def _keep_archive(ledger: Ledger, composer: IssueComposer) -> None:
-    """The public archive shows every topic (and nobody's own catching-on section)."""
-    everything = composer.segment(None)
+    """The public archive shows every topic (and nobody's own catching-on section), and no
+    "more like this" links: they are a reader's own."""
+    everything = composer.archive_rendering()
     if everything is not None:
         engine, issue_id = ledger.engine, ledger.issue_id
         save_archive(engine, issue_id, everything.subject, everything.html, everything.text)

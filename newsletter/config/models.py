@@ -68,6 +68,7 @@ class NewsletterSection(Strict):
     # topic's piece is the same for every reader who chose it.
     show_thumbnails: int = Field(default=0, ge=0, le=20)
     show_reasons: bool = True  # "matched: video generation, 3D" under each paper
+    show_feedback: bool = True  # "More like this · Less like this" under each paper
     # Readers without their own choice get this rhythm: daily, weekly or weekly:<weekday>.
     cadence: str = "daily"
     catching_on: CatchingOnConfig | None = None

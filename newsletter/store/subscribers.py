@@ -41,6 +41,7 @@ def _to_model(row: Any) -> Subscriber:
         cadence=Cadence.parse(row.cadence) if row.cadence else None,
         cadence_since=row.cadence_since,
         cadence_before=Cadence.parse(row.cadence_before) if row.cadence_before else None,
+        id=row.id,
     )
 
 
@@ -67,6 +68,15 @@ def set_cadence(
         row.updated_at = utcnow()
         session.commit()
         return True
+
+
+@translated("look up the reader")
+def email_of(engine: Engine, reader_id: int) -> str | None:
+    """The address of the reader with this row id (what a link token names)."""
+    table = _subscribers_table()
+    with engine.connect() as connection:
+        email: str | None = connection.scalar(select(table.c.email).where(table.c.id == reader_id))
+        return email
 
 
 @translated("look up the reader")
@@ -251,7 +261,7 @@ def all_subscribers(engine: Engine) -> list[Subscriber]:
     table = _subscribers_table()
     c = table.c
     query = select(
-        c.email, c.name, c.topics, c.status, c.timezone, c.cadence, c.cadence_since,
+        c.id, c.email, c.name, c.topics, c.status, c.timezone, c.cadence, c.cadence_since,
         c.cadence_before,
     ).order_by(c.id)  # fmt: skip
     with engine.connect() as connection:
