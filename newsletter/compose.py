@@ -66,7 +66,7 @@ class IssueComposer:
         sections = self.issue.sections if notice else filter_sections(self.issue.sections, topics)
         if not sections:
             return None
-        ctx = self.context(topics, sections)
+        ctx = replace(self.context(topics, sections), feedback=feedback)
         return self.renderer.render(ctx.issue, ctx)
 
     def archive_rendering(self) -> RenderedIssue | None:
