@@ -7,9 +7,9 @@ TF-IDF model per run, readers ranked in batches of matrix products.
 
 Readers without choices, and readers whose choices change nothing today, have no key: they
 share their topic set's rendering as before. A reader with a key gets a message of their own
-(two readers with the same order share one). The key is the order itself, packed (2 bytes a
-paper and 8 per why-line), so a run holds ~1 KB per such reader on a 500-paper day, not
-their rendered message. Sections everyone gets (catching on) keep their order.
+(two readers with the same order share one). The key is the order itself, packed (1 or 2 bytes a
+paper, 6 per why-line), so a run holds ~1 KB per such reader on a 500-paper day, not their
+rendered message. Sections everyone gets (catching on) keep their order.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ class ReaderOrders:
     ) -> None:
         self.ranked = [i for i, s in enumerate(sections) if s.papers and not s.for_everyone]
         self.lengths = [len(sections[i].papers) for i in self.ranked]
+        # The smallest integer types for a place in a topic and a place in the whole issue.
+        self.place: type = _integer_type(max(self.lengths, default=0))
+        self.where: type = _integer_type(sum(self.lengths))
         self.titles: list[str] = []
         self._keys: dict[int, bytes] = {}
         rating = [
@@ -68,22 +71,21 @@ class ReaderOrders:
             [Choice(rated[pid], liked) for pid, liked in ranking.choices[r.id or 0] if pid in rated]
             for r in readers
         ]
-        shared = [np.arange(n) for n in self.lengths]
+        shared = np.concatenate([np.arange(n) for n in self.lengths])
         start = 0
         for batch in model.rank_batches(choices, papers):
-            rows = len(batch[0].order)
-            changed = np.zeros(rows, dtype=bool)
-            for section, identity in zip(batch, shared, strict=True):
-                changed |= (section.order != identity).any(axis=1)
-                changed |= (section.reason >= 0).any(axis=1)
+            orders = np.concatenate([section.order for section in batch], axis=1)
+            reasons = np.concatenate([section.reason for section in batch], axis=1)
+            changed = (orders != shared).any(axis=1) | (reasons >= 0).any(axis=1)
             for row in np.flatnonzero(changed):
-                self._keys[readers[start + int(row)].id or 0] = _pack(batch, int(row))
-            start += rows
+                key = _pack(orders, reasons, int(row), self.place, self.where)
+                self._keys[readers[start + int(row)].id or 0] = key
+            start += len(orders)
 
     def sections(self, sections: Sequence[Section], key: bytes) -> list[Section]:
         """``sections`` (the issue's, in the order ``ReaderOrders`` was built with) in the
         reader's order, each paper a liked one lifted saying so ("like: <title>")."""
-        orders, reasons = _unpack(key, sum(self.lengths))
+        orders, reasons = _unpack(key, sum(self.lengths), self.place, self.where)
         mine = list(sections)
         offset = 0
         for index, length in zip(self.ranked, self.lengths, strict=True):
@@ -101,21 +103,35 @@ class ReaderOrders:
         return mine
 
 
-def _pack(batch: Sequence[Any], row: int) -> bytes:
-    """Every ranked section's order for one reader (int16 positions), then the why-lines
-    as (position, rated paper) pairs of int32."""
+def _integer_type(largest: int) -> type:
     import numpy as np
 
-    order = np.concatenate([section.order[row] for section in batch]).astype(np.int16)
-    reason = np.concatenate([section.reason[row] for section in batch])
-    where = np.flatnonzero(reason >= 0).astype(np.int32)
-    pairs = np.stack([where, reason[where].astype(np.int32)], axis=1)
-    return order.tobytes() + pairs.astype(np.int32).tobytes()
+    return np.uint8 if largest < 256 else np.uint16 if largest < 65536 else np.int32
 
 
-def _unpack(key: bytes, papers: int) -> tuple[Any, dict[int, int]]:
+def _pack(orders: Any, reasons: Any, row: int, place: type, where: type) -> bytes:
+    """One reader's order of every ranked section (places within each section, one byte
+    each when no section passes 255 papers), then the why-lines: their places in the whole
+    issue, then which rated paper each names (int32)."""
     import numpy as np
 
-    order = np.frombuffer(key[: 2 * papers], dtype=np.int16)
-    pairs = np.frombuffer(key[2 * papers :], dtype=np.int32).reshape(-1, 2)
-    return order, {int(position): int(rated) for position, rated in pairs}
+    reason = reasons[row]
+    lifted = np.flatnonzero(reason >= 0)
+    parts: list[bytes] = [
+        orders[row].astype(place).tobytes(),
+        lifted.astype(where).tobytes(),
+        reason[lifted].astype(np.int32).tobytes(),
+    ]
+    return b"".join(parts)
+
+
+def _unpack(key: bytes, papers: int, place: type, where: type) -> tuple[Any, dict[int, int]]:
+    import numpy as np
+
+    start = np.dtype(place).itemsize * papers
+    size = np.dtype(where).itemsize
+    count = (len(key) - start) // (size + 4)
+    order: Any = np.frombuffer(key[:start], dtype=place)
+    lifted: Any = np.frombuffer(key[start : start + size * count], dtype=where)
+    rated: Any = np.frombuffer(key[start + size * count :], dtype=np.int32)
+    return order, {int(p): int(r) for p, r in zip(lifted, rated, strict=True)}

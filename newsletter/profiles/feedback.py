@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 LIFT_WEIGHT = 5.0  # a cosine of 0.2 to one liked paper ~ one whole section of shared order
 REASON_FLOOR = 0.1  # a cosine this close to a liked paper is worth saying so
-READER_BATCH = 4096  # readers scored per matrix product: bounds memory, not results
+READER_BATCH = 1024  # readers scored per matrix product: bounds memory (~40 MB), not results
 
 
 @dataclass(frozen=True, slots=True)
