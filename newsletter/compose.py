@@ -92,18 +92,26 @@ class IssueComposer:
         key = self.orders.key_of(subscriber) if self.orders is not None else None
         return (subscriber.topics, key)
 
-    def audience_message(self, audience: Audience) -> OutgoingEmail | None:
-        """The shared message of an audience; one in the reader's own order is rendered
-        now and not kept (a list of readers who all gave feedback must not hold them all)."""
+    def audience_rendering(self, audience: Audience) -> RenderedIssue | None:
+        """An audience's rendering; one in a reader's own order is made now and not kept
+        (a list of readers who all gave feedback must not hold all their messages)."""
         topics, key = audience
         if key is None or self.orders is None:
-            return self.segment_message(topics)
+            return self.segment(topics)
         sections = filter_sections(self.orders.sections(self.issue.sections, key), topics)
         if not sections:
             return None
         ctx = self.context(topics, sections)
         self.own_renderings += 1
-        return self._shared(self.renderer.render(ctx.issue, ctx))
+        return self.renderer.render(ctx.issue, ctx)
+
+    def audience_message(self, audience: Audience) -> OutgoingEmail | None:
+        """The shared message of an audience (see ``audience_rendering``)."""
+        topics, key = audience
+        if key is None or self.orders is None:
+            return self.segment_message(topics)
+        rendered = self.audience_rendering(audience)
+        return None if rendered is None else self._shared(rendered)
 
     def segment_message(self, topics: TopicSet) -> OutgoingEmail | None:
         """The segment's shared message, placeholders in place; ``None`` without papers."""

@@ -24,6 +24,7 @@ import newsletter
 from newsletter.config import LoadedConfig, load_config
 from newsletter.models import SubscriberStatus
 from newsletter.pipeline import CollectOptions, run
+from newsletter.preview import preview
 from newsletter.store import open_database
 from newsletter.store.db import IssueRow
 from newsletter.store.feedback import reader_choices
@@ -49,9 +50,13 @@ def send_issue(loaded: LoadedConfig, first: bool = False) -> None:
 
 def topic_order(message: ReadMessage, topic: str) -> list[str]:
     """The paper titles of one topic of an email, in the order it shows them."""
+    return titles_in(message.html, topic)
+
+
+def titles_in(page: str, topic: str) -> list[str]:
     titles: list[str] = []
     inside = False
-    for tag, text in read_html(message.html).headings:
+    for tag, text in read_html(page).headings:
         if tag == "h2":
             inside = topic in text
         elif tag == "h3" and inside:
@@ -135,6 +140,9 @@ def test_a_like_lifts_similar_papers_for_that_reader_only_and_undo_restores(
     assert lifted, (mine, shared)
     text = html.unescape(ada_after.html)
     assert f"like: {title[:40]}" in text
+    # `newsletter preview --to` shows Ada the order she will get.
+    previewed = preview(next_day, DAY, "ada@example.org").email
+    assert titles_in(previewed.html, RL) == mine
 
     # Undo from the preferences page lists and removes the choice: the shared order is back.
     preferences = client.get(_preferences_link(ada_after))
