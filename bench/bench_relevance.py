@@ -189,7 +189,7 @@ def report_feedback(readers: int) -> None:
     )
     # Peak memory from the kernel (ru_maxrss): tracemalloc would slow the run it measures.
     started = time.perf_counter()
-    orders = ReaderOrders(sections, ranking, audience)
+    orders = ReaderOrders(sections, ranking, [r.id or 0 for r in audience])
     elapsed = time.perf_counter() - started
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     unpacked = time.perf_counter()

@@ -9,8 +9,10 @@ issues the ledger says reached them know exactly what they got). Papers a reader
 back only when their code appeared since ("code released": a GitHub repo the sent copy did
 not have). Readers with the same topics and the same such papers share one rendering.
 
-Known limit: the catching-on section itself is not recorded per reader, so a paper shown there
-can be shown again on the following days of the window (at most ``days`` times).
+What a reader's own section carried is recorded too (``store.received``: one row per distinct
+section, pointed at by the ledger rows of the readers it went to), so a paper shown there is
+not shown to them again on the following days of the window, while readers who missed it
+still see it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from newsletter.config import LoadedConfig
 from newsletter.errors import NoPapersError
 from newsletter.models import ArchivedPaper, Paper, Section, Subscriber, Topic
 from newsletter.sources.collect import merge_papers
-from newsletter.store.issues import received_papers
+from newsletter.store.received import received_papers
 from newsletter.topics import group_by_topic
 
 CATCHING_ON = Topic(
@@ -98,11 +100,6 @@ def catching_on_sections(
         code = [p for p in chosen if p.id in mine and _code_appeared(mine[p.id], by_id[p.id])]
         sections[reader.email] = _section(new, code)
     return sections
-
-
-def _when_sent(copy: ArchivedPaper | None) -> int:
-    """The upvotes a paper had in the issue that sent it (0: no issue did)."""
-    return (copy.upvotes or 0) if copy is not None else 0
 
 
 def _code_appeared(sent: ArchivedPaper, now: Paper) -> bool:

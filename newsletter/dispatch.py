@@ -1,17 +1,26 @@
-"""Deliver one issue: readers -> segments -> ledger claims -> backend -> ledger records.
+"""Deliver one issue: pages of readers -> ledger -> batches per topic set -> backend -> ledger.
 
-Called by ``pipeline.run``; prints nothing. Each batch is claimed in the ledger just before
-the backend gets it and recorded right after it answers (see ``store.ledger`` for why this
-gives exactly one copy per reader across crashes, and for the one window that remains).
+Called by ``pipeline.run``; prints nothing. Readers come a page at a time (keyset pages from
+the store); each page's ledger rows are prepared in bulk, and its readers join a buffer per
+topic set. A buffer that reaches the backend's batch size goes at once; the rest go when
+the audience is exhausted, or earlier, largest first, when the buffers together pass
+``BUFFERED_READERS`` (so a list with thousands of topic sets is never held whole).
+
+Up to ``backend.concurrency`` batches are with the provider at once, each on a worker
+thread that claims it in the ledger just before sending and records the answer right after
+(see ``store.ledger`` for why this gives one copy per reader across crashes). After a crash
+at most ``concurrency`` batches are in doubt. The main thread meanwhile signs the next
+batches' links.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from newsletter.delivery.base import EmailBackend
@@ -28,134 +37,241 @@ from newsletter.store.journal import Journal
 from newsletter.store.ledger import Ledger, RowStatus
 
 TopicSet = frozenset[str] | None  # a reader's chosen topics; None: every topic
+Audience = tuple[TopicSet, bytes | None]  # a topic set, and a reader's own order or None
 DeliveryProgress = Callable[[int, int], None]  # (readers done, readers in total)
 
 ALREADY_SENT = "already sent"
+OTHER_SENDER = "sent by another run of this issue"  # several senders share one issue
 NOTHING_TODAY = "no papers in their topics today"
 IN_DOUBT = (
     "in doubt: an earlier run lost the provider's answer for this message (or was killed "
     "while it was with the provider); not sent again so nobody gets two copies. Check the "
     "provider's activity log, then `newsletter deliveries resolve`"
 )
+BUFFERED_READERS = 200_000  # readers waiting in per-set buffers before the largest go early
+FAILURES_KEPT = 1_000  # failed readers kept by name for the report; all are counted
 
 
-Audience = tuple[TopicSet, bytes | None]  # a topic set, and a reader's own order or None
+class TopicSetSource(Protocol):
+    """What the pipeline's composer offers: one shared message per topic set (or per
+    reader's own order of it: an ``Audience``), per-reader parts, and whether a topic set
+    has any papers today (a reader's own order has them exactly when their set has)."""
 
+    def has_papers(self, topics: TopicSet) -> bool: ...
 
-class SegmentSource(Protocol):
-    """What the pipeline's composer offers: one shared message per segment (a topic set, or
-    a reader's own order of it), per-reader parts."""
-
-    def segment_message(self, topics: TopicSet) -> OutgoingEmail | None: ...
+    def segment_message(self, topics: TopicSet) -> OutgoingEmail: ...
 
     def audience(self, subscriber: Subscriber) -> Audience: ...
 
-    def audience_message(self, audience: Audience) -> OutgoingEmail | None: ...
+    def audience_message(self, audience: Audience) -> OutgoingEmail: ...
 
     def recipient(self, subscriber: Subscriber) -> Recipient: ...
+
+
+@dataclass(slots=True)
+class DeliveryTally:
+    """What happened to every reader, counted by (status, reason, detail); failed readers are kept
+    by name (the first ``FAILURES_KEPT``), sent ones only counted: a million results would
+    not fit the memory a run is allowed."""
+
+    counts: Counter[tuple[str, DeliveryReason | None, str]] = field(default_factory=Counter)
+    failures: list[DeliveryResult] = field(default_factory=list)
+
+    def add(self, result: DeliveryResult) -> None:
+        self.extend((result,))
+
+    def extend(self, results: Iterable[DeliveryResult]) -> None:
+        """Count a batch's results (one C-level Counter update: a million readers go by)."""
+        kept = list(results)
+        self.counts.update(
+            (r.status, r.reason, r.detail if r.status != "sent" else "") for r in kept
+        )
+        if len(self.failures) < FAILURES_KEPT:
+            failed = [r for r in kept if r.status == "failed"]
+            self.failures += failed[: FAILURES_KEPT - len(self.failures)]
+
+    def merge(self, other: DeliveryTally) -> None:
+        """Add another sending's counts (catching-on groups, weekly groups) to these."""
+        self.counts.update(other.counts)
+        room = FAILURES_KEPT - len(self.failures)
+        self.failures += other.failures[: max(0, room)]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, status: str) -> int:
+        return sum(n for (s, _, _), n in self.counts.items() if s == status)
+
+    def count_reason(self, reason: DeliveryReason) -> int:
+        return sum(n for (_, r, _), n in self.counts.items() if r is reason)
+
+    def details(self, status: str) -> dict[str, int]:
+        """Readers of this status by what a person reads (``detail``)."""
+        found: Counter[str] = Counter()
+        for (s, _, detail), n in self.counts.items():
+            if s == status:
+                found[detail] += n
+        return dict(found)
+
+
+@dataclass(slots=True)
+class _Batch:
+    template: OutgoingEmail
+    recipients: dict[str, Recipient]
 
 
 @dataclass(slots=True)
 class Delivery:
     backend: EmailBackend
     ledger: Ledger
-    composer: SegmentSource
+    composer: TopicSetSource
     retry_in_doubt: bool = False
     progress: DeliveryProgress | None = None
     journal: Journal | None = None  # where answers go when the database cannot take them
+    catching_on: int | None = None  # the "Catching on" section these copies carry (row id)
     store_error: StoreError | None = None  # set when the database stopped the run
+    total: int = 0  # readers expected, for the progress bar only
+    tally: DeliveryTally = field(default_factory=DeliveryTally)
+    _buffers: dict[Audience, list[Subscriber]] = field(default_factory=dict)
+    _buffered: int = 0
+    _stopped: NewsletterError | None = None
+    _in_flight: dict[Future[list[DeliveryResult]], list[str]] = field(default_factory=dict)
 
-    def run(self, subscribers: Sequence[Subscriber]) -> list[DeliveryResult]:
-        """Send to every active reader who has not had this issue; one result per reader."""
-        results, segments = self._plan(subscribers)
-        statuses = self.ledger.prepare(e for group in segments.values() for e in group)
-        in_doubt_too = self.retry_in_doubt or self.backend.idempotent
-        todo: dict[Audience, list[Subscriber]] = {}
-        for audience, readers in segments.items():
-            for reader in readers.values():
-                status = statuses[reader.email]
-                if status == RowStatus.SENT:
-                    results.append(
-                        _skipped(reader.email, DeliveryReason.ALREADY_SENT, ALREADY_SENT)
-                    )
-                elif status == RowStatus.SENDING and not in_doubt_too:
-                    results.append(
-                        DeliveryResult(
-                            reader.email,
-                            "in_doubt",
-                            detail=IN_DOUBT,
-                            reason=DeliveryReason.IN_DOUBT,
-                        )
-                    )
-                else:
-                    todo.setdefault(audience, []).append(reader)
-        total = sum(len(readers) for readers in todo.values())
-        self._report(0, total)
-        results += self._send(todo, in_doubt_too, total)
-        return results
+    @property
+    def in_doubt_too(self) -> bool:
+        return self.retry_in_doubt or self.backend.idempotent
 
-    def _plan(
-        self, subscribers: Sequence[Subscriber]
-    ) -> tuple[list[DeliveryResult], dict[Audience, dict[str, Subscriber]]]:
-        """Skip readers who are not active or have nothing today; group the rest (a reader's
-        own order has papers exactly when their topic set's shared message has)."""
-        skipped: list[DeliveryResult] = []
-        segments: dict[Audience, dict[str, Subscriber]] = {}
-        for reader in subscribers:
+    def run(self, pages: Iterable[Sequence[Subscriber]]) -> DeliveryTally:
+        """Send to every active reader who has not had this issue; count every reader."""
+        concurrency = max(1, self.backend.concurrency)
+        self._report()
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="deliver") as workers:
+            for page in pages:
+                for batch in self._take(page):
+                    self._submit(workers, batch, concurrency)
+            for audience in list(self._buffers):
+                for batch in self._flush(audience):
+                    self._submit(workers, batch, concurrency)
+            self._drain(len(self._in_flight))
+        self._report()
+        return self.tally
+
+    def _take(self, page: Sequence[Subscriber]) -> Iterable[list[Subscriber]]:
+        """Sort one page: skips are counted, the rest join their set's buffer; answers the
+        batches that are ready to go."""
+        by_set: dict[TopicSet, dict[str, Subscriber]] = {}
+        for reader in page:
             if reader.status is not SubscriberStatus.ACTIVE:
-                skipped.append(_skipped(reader.email, DeliveryReason.INACTIVE, reader.status.value))
-            elif self.composer.segment_message(reader.topics) is None:
-                skipped.append(_skipped(reader.email, DeliveryReason.NOTHING_TODAY, NOTHING_TODAY))
+                self.tally.add(_skipped(reader.email, DeliveryReason.INACTIVE, reader.status.value))
+            elif not self.composer.has_papers(reader.topics):
+                self.tally.add(_skipped(reader.email, DeliveryReason.NOTHING_TODAY, NOTHING_TODAY))
             else:
-                segments.setdefault(self.composer.audience(reader), {})[reader.email] = reader
-        return skipped, segments
+                by_set.setdefault(reader.topics, {})[reader.email] = reader
+        # Ledger rows are written in this order, so one batch (one topic set) finds its rows
+        # side by side: a claim or record rewrites a few database pages, not one per reader.
+        due = {email: r for readers in by_set.values() for email, r in readers.items()}
+        if not due:
+            return []
+        if self._stopped is not None:  # nothing more goes out: count the rest as not sent
+            self.tally.extend(_not_attempted(e, self._stopped) for e in due)
+            return []
+        ready: list[list[Subscriber]] = []
+        for email, status in self.ledger.prepare(due).items():
+            reader = due[email]
+            if status == RowStatus.SENT:
+                self.tally.add(_skipped(email, DeliveryReason.ALREADY_SENT, ALREADY_SENT))
+            elif status == RowStatus.ELSEWHERE:
+                self.tally.add(_skipped(email, DeliveryReason.OTHER_SENDER, OTHER_SENDER))
+            elif status == RowStatus.SENDING and not self.in_doubt_too:
+                in_doubt = DeliveryResult(
+                    email, "in_doubt", detail=IN_DOUBT, reason=DeliveryReason.IN_DOUBT
+                )
+                self.tally.add(in_doubt)
+            else:
+                ready += self._buffer(reader)
+        while self._buffered > BUFFERED_READERS:
+            largest = max(self._buffers, key=lambda t: len(self._buffers[t]))
+            ready += self._flush(largest)
+        return ready
 
-    def _send(
-        self, todo: dict[Audience, list[Subscriber]], in_doubt_too: bool, total: int
-    ) -> list[DeliveryResult]:
-        """Batches go to the backend one at a time, on a worker thread, so that the next
-        batch's links are signed while the current one is with the provider. The worker
-        claims, sends and records each batch, so only one batch is ever claimed and unsent."""
-        results: list[DeliveryResult] = []
-        stopped: NewsletterError | None = None
-        pending: tuple[list[Subscriber], Future[list[DeliveryResult]]] | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver") as worker:
-            for template, batch in self._batches(todo):
-                prepared = {} if stopped else {r.email: self.composer.recipient(r) for r in batch}
-                if pending is not None:
-                    stopped = self._collect(*pending, results) or stopped
-                    pending = None
-                    self._report(len(results), total)
-                if stopped is not None:
-                    results += [_not_attempted(r.email, stopped) for r in batch]
-                    continue
-                future = worker.submit(self._send_batch, template, prepared, in_doubt_too)
-                pending = (batch, future)
-            if pending is not None:
-                self._collect(*pending, results)
-        self._report(len(results), total)
-        return results
+    def _buffer(self, reader: Subscriber) -> list[list[Subscriber]]:
+        audience = self.composer.audience(reader)
+        waiting = self._buffers.setdefault(audience, [])
+        waiting.append(reader)
+        self._buffered += 1
+        # A reader's own order goes at once: another reader sharing it is rare.
+        if len(waiting) >= max(1, self.backend.batch_size) or audience[1] is not None:
+            return self._flush(audience)
+        return []
 
-    def _batches(
-        self, todo: dict[Audience, list[Subscriber]]
-    ) -> Iterator[tuple[OutgoingEmail, list[Subscriber]]]:
+    def _flush(self, audience: Audience) -> list[list[Subscriber]]:
+        readers = self._buffers.pop(audience, [])
+        self._buffered -= len(readers)
         size = max(1, self.backend.batch_size)
-        for audience, readers in todo.items():
-            template = self.composer.audience_message(audience)
-            assert template is not None  # segments without papers were skipped in _plan
-            for start in range(0, len(readers), size):
-                yield template, readers[start : start + size]
+        return [readers[i : i + size] for i in range(0, len(readers), size)]
 
-    def _send_batch(
-        self, template: OutgoingEmail, prepared: dict[str, Recipient], in_doubt_too: bool
-    ) -> list[DeliveryResult]:
-        key = f"{template.issue_key or 'issue'}.{secrets.token_hex(8)}"
-        template = dataclasses.replace(template, batch_key=key)
-        claimed = self.ledger.claim(list(prepared), in_doubt_too=in_doubt_too, batch=key)
+    def _submit(
+        self, workers: ThreadPoolExecutor, readers: list[Subscriber], concurrency: int
+    ) -> None:
+        if self._stopped is None:
+            template = self.composer.audience_message(self.composer.audience(readers[0]))
+            batch = _Batch(template, {r.email: self.composer.recipient(r) for r in readers})
+            self._drain(len(self._in_flight) - concurrency + 1)  # a free worker for it
+        if self._stopped is not None:
+            self.tally.extend(_not_attempted(r.email, self._stopped) for r in readers)
+            return
+        future = workers.submit(self._send_batch, batch)
+        self._in_flight[future] = [r.email for r in readers]
+
+    def _drain(self, at_least: int) -> None:
+        """Wait until ``at_least`` batches in flight have answered; count their results."""
+        while at_least > 0 and self._in_flight:
+            done, _ = wait(self._in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                emails = self._in_flight.pop(future)
+                self._stopped = self._collect(future, emails) or self._stopped
+                at_least -= 1
+            self._report()
+
+    def _collect(
+        self, future: Future[list[DeliveryResult]], emails: list[str]
+    ) -> NewsletterError | None:
+        """Count a finished batch's results; answer the error that stops the run, if any."""
+        try:
+            self.tally.extend(future.result())
+        except _UnrecordedError as exc:  # sent, but the database could not say so
+            self.tally.extend(exc.results)
+            journal = self.journal.path if self.journal and exc.kept else None
+            where = f"kept in {journal} for the next run" if journal else "in doubt"
+            self.store_error = StoreError(f"{exc.error}; the batch the provider took is {where}")
+            return self.store_error
+        except StoreError as exc:  # the claim failed: nothing of this batch was sent
+            self.tally.extend(_not_attempted(e, exc) for e in emails)
+            self.store_error = self.store_error or exc
+            return exc
+        except DeliveryError as exc:  # nothing can be sent at all (bad key, server gone)
+            self.tally.extend(_not_attempted(e, exc) for e in emails)
+            return exc
+        return None
+
+    def _send_batch(self, batch: _Batch) -> list[DeliveryResult]:
+        """On a worker: claim, send, record. A batch claimed is sent right away, so at most
+        one batch per worker is ever claimed and unrecorded. Each request gets its own key
+        (kept with the claim), so a batch whose answer is lost can be looked up later."""
+        if self._stopped is not None:
+            raise self._stopped
+        prepared = batch.recipients
+        key = f"{batch.template.issue_key or 'issue'}.{secrets.token_hex(8)}"
+        template = dataclasses.replace(batch.template, batch_key=key)
+        claimed = self.ledger.claim(
+            list(prepared), in_doubt_too=self.in_doubt_too, batch=key, catching_on=self.catching_on
+        )
+        mine = set(claimed)
         lost = [  # another run claimed these between prepare and now: it sends them
-            _skipped(e, DeliveryReason.ALREADY_SENT, ALREADY_SENT)
+            _skipped(e, DeliveryReason.OTHER_SENDER, OTHER_SENDER)
             for e in prepared
-            if e not in claimed
+            if e not in mine
         ]
         if not claimed:
             return lost
@@ -171,33 +287,10 @@ class Delivery:
             raise _UnrecordedError(answered + lost, exc, kept) from None
         return answered + lost
 
-    def _collect(
-        self,
-        batch: list[Subscriber],
-        future: Future[list[DeliveryResult]],
-        results: list[DeliveryResult],
-    ) -> NewsletterError | None:
-        """Add a finished batch's results; answer the error that stops the run, if any."""
-        try:
-            results += future.result()
-        except _UnrecordedError as exc:  # sent, but the database could not say so
-            results += exc.results
-            journal = self.journal.path if self.journal and exc.kept else None
-            where = f"kept in {journal} for the next run" if journal else "in doubt"
-            self.store_error = StoreError(f"{exc.error}; the batch the provider took is {where}")
-            return self.store_error
-        except StoreError as exc:  # the claim failed: nothing of this batch was sent
-            results += [_not_attempted(r.email, exc) for r in batch]
-            self.store_error = exc
-            return exc
-        except DeliveryError as exc:  # nothing can be sent at all (bad key, server gone)
-            results += [_not_attempted(r.email, exc) for r in batch]
-            return exc
-        return None
-
-    def _report(self, done: int, total: int) -> None:
+    def _report(self) -> None:
         if self.progress is not None:
-            self.progress(done, total)
+            done = self.tally.total
+            self.progress(done, max(done, self.total))
 
 
 class _UnrecordedError(Exception):

@@ -264,6 +264,7 @@ class DeliveryReason(StrEnum):
     IN_DOUBT = "in_doubt"  # a killed run left the message with the provider
     SHUTDOWN = "shutdown"  # left for the next run by a shutdown
     NOT_ATTEMPTED = "not_attempted"  # an earlier batch failed so that nothing could be sent
+    OTHER_SENDER = "other_sender"  # another run sending the same issue has this reader
 
 
 @dataclass(frozen=True, slots=True)

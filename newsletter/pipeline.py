@@ -1,16 +1,18 @@
 """collect -> group -> render -> deliver. Returns a ``RunReport``; prints nothing.
 
-Subscribers sharing a topic set form a segment: each segment is rendered once and only the
-per-recipient links are filled in for each reader.
+Subscribers sharing a topic set form a segment: each segment is assembled once from pieces
+rendered once per issue, and only the per-recipient links are filled in for each reader.
+Readers are read a page at a time (``readers.reader_pages``) and counted, not kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from types import EllipsisType
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -19,20 +21,21 @@ from newsletter.catching_on import Rising, catching_on_sections, rising_papers
 from newsletter.compose import IssueComposer
 from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
-from newsletter.dispatch import Delivery, DeliveryProgress
+from newsletter.dispatch import Delivery, DeliveryProgress, DeliveryTally
 from newsletter.errors import NewsletterError, NoPapersError
 from newsletter.models import (
+    Cadence,
     DeliveryReason,
     DeliveryResult,
     Issue,
+    Rhythm,
     Section,
     Subscriber,
-    SubscriberStatus,
     Topic,
 )
 from newsletter.profiles.build import build_profiles
 from newsletter.reader_orders import ReaderOrders
-from newsletter.readers import cadence_counts, readers_for_run
+from newsletter.readers import count_cadence, reader_pages, readers_for_run
 from newsletter.render.archive import archived_sections
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, SourceProgress, collect_papers
@@ -43,6 +46,7 @@ from newsletter.store.journal import JOURNAL_NAME, Journal
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import filter_unsent, mark_sent
 from newsletter.store.privacy import purge_unconfirmed
+from newsletter.store.received import save_catching_on
 from newsletter.store.runs import RunCounts, RunStatus, begin_run, finish_run
 from newsletter.store.settings import signing_secret
 from newsletter.tokens import TokenSigner
@@ -68,7 +72,7 @@ class RunReport:
     collection: Collection
     sections: list[Section]
     destination: str
-    results: list[DeliveryResult] = field(default_factory=list)
+    tally: DeliveryTally = field(default_factory=DeliveryTally)
     segments: int = 0
     own_orders: int = 0  # messages rendered in one reader's order (their feedback)
     seconds: float = 0.0
@@ -85,18 +89,19 @@ class RunReport:
         return len(self.collection.papers)
 
     def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
+        return self.tally.count(status)
 
     def count_reason(self, reason: DeliveryReason) -> int:
-        return sum(1 for r in self.results if r.reason is reason)
+        return self.tally.count_reason(reason)
+
+    @property
+    def failures(self) -> list[DeliveryResult]:
+        """Failed readers by name (the first ``FAILURES_KEPT``; ``count`` has them all)."""
+        return self.tally.failures
 
     def skipped_by_reason(self) -> dict[str, int]:
         """Why readers were skipped (already sent, unsubscribed, nothing today), with counts."""
-        reasons: dict[str, int] = {}
-        for result in self.results:
-            if result.status == "skipped":
-                reasons[result.detail] = reasons.get(result.detail, 0) + 1
-        return reasons
+        return self.tally.details("skipped")
 
 
 def resolve_day(loaded: LoadedConfig, day: dt.date | None) -> dt.date:
@@ -236,6 +241,7 @@ class SendOptions:
     retry_in_doubt: bool = False
     progress: DeliveryProgress | None = None
     only: frozenset[str] | None = None
+    catching_on: int | None = None  # the "Catching on" section these readers' copies carry
 
 
 def _run(
@@ -280,6 +286,9 @@ def _deliver_catching_on(
     section are sent together; the archive keeps the issue without it."""
     readers = readers_for_run(loaded, ledger.engine, sending.only)
     extra = catching_on_sections(loaded, ledger.engine, rising, readers)
+    # Ranked once for every group: the groups differ only in the catching-on section, which
+    # keeps its order.
+    orders = reader_orders(issue, ledger.engine, [r.id for r in readers if r.id is not None])
     groups: dict[tuple[str, ...], tuple[Section | None, set[str]]] = {}
     for email, section in extra.items():
         key = tuple(p.id for p in section.papers) if section else ()
@@ -287,9 +296,14 @@ def _deliver_catching_on(
     first = True
     for section, emails in groups.values():
         part = RunReport(report.day, report.newsletter, report.collection, [], report.destination)
-        own = replace(sending, only=frozenset(emails), resend=sending.resend and first)
+        # Kept before anyone is claimed; each claimed reader's ledger row points at it.
+        kept = save_catching_on(ledger.engine, ledger.issue_id, section.papers) if section else None
+        own = replace(
+            sending, only=frozenset(emails), resend=sending.resend and first, catching_on=kept
+        )
         sections = [*issue.sections, section] if section else issue.sections
-        _deliver(loaded, ledger, replace(issue, sections=sections), backend, part, own)
+        group = replace(issue, sections=sections)
+        _deliver(loaded, ledger, group, backend, part, own, orders=orders)
         merge_report(report, part)
         first = False
     if report.count("sent"):
@@ -305,7 +319,7 @@ def merge_report(report: RunReport, part: RunReport) -> None:
         report.collection.papers += [p for p in part.collection.papers if p.id not in known]
         report.collection.results += part.collection.results
     report.sections = report.sections or part.sections
-    report.results += part.results
+    report.tally.merge(part.tally)
     report.segments += part.segments
     report.marked_sent += part.marked_sent
     report.own_orders += part.own_orders
@@ -319,14 +333,16 @@ def _deliver(
     backend: EmailBackend,
     report: RunReport,
     sending: SendOptions,
+    *,
+    orders: ReaderOrders | EllipsisType | None = ...,
 ) -> None:
-    """Send through the ledger, remember the papers sent, keep the public archive."""
+    """Send through the ledger, remember the papers sent, keep the public archive.
+    ``orders``: the readers' own orders, when the caller ranked them once for several
+    groups; by default they are ranked here."""
     engine = ledger.engine
-    readers = readers_for_run(loaded, engine, sending.only)
-    default = loaded.model.newsletter.default_cadence  # a weekly issue is for weekly readers
-    report.cadences = cadence_counts(readers, issue.date, default)
-    readers = [r for r in readers if r.cadence_on(issue.date, default).weekly == issue.weekly]
-    orders = reader_orders(issue, engine, readers)
+    pages, expected = reader_pages(loaded, engine, sending.only)
+    if isinstance(orders, EllipsisType):
+        orders = reader_orders(issue, engine)
     composer = IssueComposer(
         loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret)), orders
     )
@@ -335,10 +351,18 @@ def _deliver(
     journal = Journal(loaded.resolve_output(JOURNAL_NAME))
     journal.apply(engine)  # answers an earlier run could not record, before anything is sent
     delivery = Delivery(
-        backend, ledger, composer, sending.retry_in_doubt, sending.progress, journal
+        backend,
+        ledger,
+        composer,
+        sending.retry_in_doubt,
+        sending.progress,
+        journal,
+        catching_on=sending.catching_on,
     )
-    with backend:
-        report.results = delivery.run(readers)
+    delivery.total = expected
+    due = _due_on(pages, issue, loaded.model.newsletter.default_cadence, report.cadences)
+    with ledger.senders.sending(), backend:  # other senders see this run as alive
+        report.tally = delivery.run(due)
     if delivery.store_error is not None:
         report.store_error = str(delivery.store_error)
     report.retries = dict(backend.retries)
@@ -356,14 +380,30 @@ def _deliver(
         _keep_archive(ledger, composer)
 
 
-def reader_orders(issue: Issue, engine: Engine, readers: list[Subscriber]) -> ReaderOrders | None:
-    """The own order of every reader whose feedback changes theirs today (``None`` when
-    nobody in this run gave any: no model is built)."""
-    ids = [r.id for r in readers if r.id is not None and r.status is SubscriberStatus.ACTIVE]
-    ranking = choices_for_ranking(engine, ids) if ids and issue.paper_count else None
+def reader_orders(
+    issue: Issue, engine: Engine, reader_ids: Iterable[int] | None = None
+) -> ReaderOrders | None:
+    """The own order of every reader (of ``reader_ids``; ``None``: of every reader) whose
+    feedback changes theirs today; ``None`` when nobody gave any: no model is built. Readers
+    this issue is not for are ranked too (they are few: only readers who rated papers), and
+    never asked for."""
+    ranking = choices_for_ranking(engine, reader_ids) if issue.paper_count else None
     if ranking is None or not ranking.choices:
         return None
-    return ReaderOrders(issue.sections, ranking, readers)
+    return ReaderOrders(issue.sections, ranking, ranking.choices)
+
+
+def _due_on(
+    pages: Iterator[list[Subscriber]], issue: Issue, default: Cadence, counts: dict[str, int]
+) -> Iterator[list[Subscriber]]:
+    """Each page's readers this issue is for (a weekly issue is for weekly readers),
+    counting every reader's rhythm into ``counts`` as the pages go by."""
+    counts.clear()
+    counts.update({Rhythm.DAILY.value: 0, Rhythm.WEEKLY.value: 0})
+    for page in pages:
+        for reader in page:
+            count_cadence(counts, reader, issue.date, default)
+        yield [r for r in page if r.cadence_on(issue.date, default).weekly == issue.weekly]
 
 
 def _keep_archive(ledger: Ledger, composer: IssueComposer) -> None:
@@ -380,6 +420,7 @@ def run_counts(report: RunReport) -> RunCounts:
     """This run's counts. "Already sent" is no skip a reader cares about, and readers left
     by a shutdown are not failures: the next run sends them."""
     already = report.count_reason(DeliveryReason.ALREADY_SENT)
+    already += report.count_reason(DeliveryReason.OTHER_SENDER)
     deferred = report.count_reason(DeliveryReason.SHUTDOWN)
     skipped = report.count("skipped") - already
     failed = report.count("failed") - deferred

@@ -35,7 +35,7 @@ def preview(loaded: LoadedConfig, day: dt.date | None = None, email: str | None 
         subscriber = _pick_subscriber(loaded, engine, email)
         signer = TokenSigner(signing_secret(engine, loaded.secrets.signing_secret))
         # The reader's own order when their "more like this" choices change it.
-        orders = reader_orders(issue, engine, [subscriber])
+        orders = reader_orders(issue, engine, [subscriber.id] if subscriber.id else [])
         composer = IssueComposer(loaded, issue, signer, orders)
     rendered = composer.audience_rendering(composer.audience(subscriber))
     if rendered is None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from newsletter.models import Paper, Section, Subscriber, SubscriberStatus
+from newsletter.models import Paper, Section, Subscriber
 from newsletter.store.feedback import RankingInput
 
 LIKE_TITLE_CHARS = 60  # "like: <title>" in the why-line: enough to recognise the paper
@@ -29,7 +29,7 @@ class ReaderOrders:
     """The orders of one issue's sections for the readers who gave feedback."""
 
     def __init__(
-        self, sections: Sequence[Section], ranking: RankingInput, readers: Iterable[Subscriber]
+        self, sections: Sequence[Section], ranking: RankingInput, reader_ids: Iterable[int]
     ) -> None:
         self.ranked = [i for i, s in enumerate(sections) if s.papers and not s.for_everyone]
         self.lengths = [len(sections[i].papers) for i in self.ranked]
@@ -38,11 +38,7 @@ class ReaderOrders:
         self.where: type = _integer_type(sum(self.lengths))
         self.titles: list[str] = []
         self._keys: dict[int, bytes] = {}
-        rating = [
-            r
-            for r in readers
-            if r.id is not None and r.id in ranking.choices and r.status is SubscriberStatus.ACTIVE
-        ]
+        rating = sorted({i for i in reader_ids if i in ranking.choices})
         if rating and self.ranked:
             self._rank(sections, ranking, rating)
 
@@ -54,9 +50,7 @@ class ReaderOrders:
         """The reader's order, packed; ``None``: the shared order."""
         return self._keys.get(reader.id) if reader.id is not None else None
 
-    def _rank(
-        self, sections: Sequence[Section], ranking: RankingInput, readers: list[Subscriber]
-    ) -> None:
+    def _rank(self, sections: Sequence[Section], ranking: RankingInput, readers: list[int]) -> None:
         import numpy as np
 
         from newsletter.profiles.feedback import Choice, FeedbackModel
@@ -68,7 +62,7 @@ class ReaderOrders:
         model = FeedbackModel(day, list(rated.values()))
         self.titles = [p.title for p in model.rated]
         choices = [
-            [Choice(rated[pid], liked) for pid, liked in ranking.choices[r.id or 0] if pid in rated]
+            [Choice(rated[pid], liked) for pid, liked in ranking.choices[r] if pid in rated]
             for r in readers
         ]
         shared = np.concatenate([np.arange(n) for n in self.lengths])
@@ -79,7 +73,7 @@ class ReaderOrders:
             changed = (orders != shared).any(axis=1) | (reasons >= 0).any(axis=1)
             for row in np.flatnonzero(changed):
                 key = _pack(orders, reasons, int(row), self.place, self.where)
-                self._keys[readers[start + int(row)].id or 0] = key
+                self._keys[readers[start + int(row)]] = key
             start += len(orders)
 
     def sections(self, sections: Sequence[Section], key: bytes) -> list[Section]:

@@ -28,6 +28,11 @@ def read_eml(path: Path) -> ReadMessage:
     with path.open("rb") as handle:
         message = email.message_from_binary_file(handle, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
+    return read_message(message)
+
+
+def read_message(message: EmailMessage) -> ReadMessage:
+    """A message as parsed elsewhere (an SMTP server's copy)."""
     plain = message.get_body(("plain",))
     html = message.get_body(("html",))
     assert plain is not None and html is not None

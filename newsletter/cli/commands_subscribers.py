@@ -280,12 +280,14 @@ def import_(config_path: str | None, file: Path, force: bool) -> None:
     report = import_csv(engine, file, known_topics(loaded), force=force)
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
+    if report.problem_count > len(report.problems):
+        click.echo(f"... and {report.problem_count - len(report.problems)} more", err=True)
     left_out = f", {report.forgotten} left out (erased on request; --force adds them)"
     click.echo(
         f"{report.added:,} added, {report.updated:,} updated, "
-        f"{plural(len(report.problems), 'row')} skipped" + (left_out if report.forgotten else "")
+        f"{plural(report.problem_count, 'row')} skipped" + (left_out if report.forgotten else "")
     )
-    if report.problems:
+    if report.problem_count:
         raise SystemExit(1)
 
 

@@ -125,15 +125,11 @@ def show_run_report(report: RunReport) -> None:
         echo(f"  skipped {count:,}: {reason}")
     show_retries(report)
     show_in_doubt(report)
-    failures = [
-        d
-        for d in report.results
-        if d.status == "failed" and d.reason is not DeliveryReason.SHUTDOWN
-    ]
+    failures = [d for d in report.failures if d.reason is not DeliveryReason.SHUTDOWN]
     for delivery in failures[:20]:
         echo(f"  failed {delivery.recipient}: {delivery.detail}", err=True)
-    if len(failures) > 20:
-        echo(f"  ... and {len(failures) - 20} more failed", err=True)
+    if failed > 20:
+        echo(f"  ... and {failed - 20} more failed", err=True)
     echo(f"Delivered to: {report.destination}  ({report.seconds:.2f} s)")
     if report.purged_unconfirmed:
         echo(f"Deleted {report.purged_unconfirmed} sign-ups never confirmed (readers section)")
@@ -157,11 +153,11 @@ def show_retries(report: RunReport) -> None:
 
 
 def show_in_doubt(report: RunReport) -> None:
-    doubtful = [d.recipient for d in report.results if d.status == "in_doubt"]
+    doubtful = report.count("in_doubt")
     if not doubtful:
         return
     click.echo(
-        f"In doubt: {len(doubtful)} readers: the provider may have their message (its answer "
+        f"In doubt: {doubtful:,} readers: the provider may have their message (its answer "
         "was lost), so they were not sent again.\n"
         "  See them: newsletter deliveries\n"
         f"  Settle them: newsletter deliveries resolve --date {report.day} --check (SendGrid), "
@@ -174,13 +170,12 @@ def _skip_reasons(report: RunReport, *, all_seen: bool) -> list[tuple[str, int]]
     """Why readers were skipped, in words; "nothing in their topics" is said as the truth
     when every paper of the day went out in an earlier issue."""
     reasons: dict[str, int] = {}
-    for result in report.results:
-        if result.status != "skipped":
+    for (status, reason, detail), count in report.tally.counts.items():
+        if status != "skipped":
             continue
-        detail = result.detail
-        if all_seen and result.reason is DeliveryReason.NOTHING_TODAY:
+        if all_seen and reason is DeliveryReason.NOTHING_TODAY:
             detail = "nothing new: every paper of the day was sent in an earlier issue"
-        reasons[detail] = reasons.get(detail, 0) + 1
+        reasons[detail] = reasons.get(detail, 0) + count
     return list(reasons.items())
 
 

@@ -389,6 +389,7 @@ class SmtpOptions(Strict):
     timeout: float = Field(default=30.0, gt=0)
     ca_file: str | None = None  # PEM bundle to trust instead of the system's (private relays)
     dkim: DkimOptions | None = None  # sign every message (docs/delivery.md: the DNS records)
+    concurrency: int = Field(default=4, ge=1, le=64)  # connections open at once
 
 
 class SendGridOptions(Strict):
@@ -399,6 +400,7 @@ class SendGridOptions(Strict):
     sandbox_mode: bool = False
     timeout: float = Field(default=30.0, gt=0)
     batch_size: int = Field(default=1000, ge=1, le=1000)  # readers per request
+    concurrency: int = Field(default=8, ge=1, le=64)  # requests in flight at once
     categories: list[str] = Field(default_factory=list, max_length=10)
     max_retries: int = Field(default=5, ge=0, le=20)
     backoff_seconds: float = Field(default=1.0, gt=0)

@@ -47,6 +47,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             timeout=o.timeout,
             ca_file=loaded.resolve_input(o.ca_file) if o.ca_file else None,
             dkim=_dkim_signer(loaded, o.dkim),
+            concurrency=o.concurrency,
         )
     if isinstance(config, SendGridDelivery):
         from newsletter.delivery.sendgrid import SendGridBackend, SendGridRetryPolicy
@@ -59,6 +60,7 @@ def get_backend(loaded: LoadedConfig) -> EmailBackend:
             sandbox_mode=s.sandbox_mode,
             categories=s.categories,
             batch_size=s.batch_size,
+            concurrency=s.concurrency,
             retry=SendGridRetryPolicy(s.max_retries, s.backoff_seconds, s.max_wait_seconds),
         )
     raise ConfigError(f"delivery.backend: {config.backend!r} is not available")

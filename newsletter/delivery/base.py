@@ -12,7 +12,9 @@ overrides it and sends many readers in one request.
 
 Two class attributes tell the delivery ledger how to treat a backend:
 ``batch_size`` is how many readers are claimed and recorded together (after a crash, at most
-one batch is in doubt); ``idempotent`` says a second attempt for the same (issue, reader)
+``concurrency`` batches are in doubt); ``concurrency`` is how many batches may be with the
+backend at once, each on its own worker thread (a backend above 1 must be thread-safe);
+``idempotent`` says a second attempt for the same (issue, reader)
 cannot produce a second copy, so in-doubt readers may simply be sent again.
 """
 
@@ -32,6 +34,7 @@ class EmailBackend(ABC):
 
     name: str = ""
     batch_size: int = 100
+    concurrency: int = 1
     idempotent: bool = False
     # Retries by cause ("429", "5xx", "dropped") and the seconds spent waiting before them,
     # for the run report; backends that never retry keep them empty.

@@ -53,6 +53,8 @@ def expand(template: OutgoingEmail, recipient: Recipient) -> OutgoingEmail:
 
 def header_safe(value: str) -> str:
     """Paper text reaches headers only through here: no CR/LF, no header injection."""
+    if value.isprintable() and "  " not in value and value == value.strip():
+        return value  # nothing to change (the common case: a link, a plain name)
     return " ".join(_CRLF.sub(" ", value).split())
 
 
@@ -90,7 +92,12 @@ def _body_part(content: str, subtype: str) -> EmailMessage:
 
 
 def _to_header(message: OutgoingEmail) -> str:
-    if not message.to_name:
-        return message.to
-    local, _, domain = message.to.rpartition("@")
-    return str(Address(display_name=header_safe(message.to_name), username=local, domain=domain))
+    return to_header(message.to, message.to_name)
+
+
+def to_header(address: str, name: str | None) -> str:
+    """``To:`` for one reader: the address, with their name quoted as needed."""
+    if not name:
+        return address
+    local, _, domain = address.rpartition("@")
+    return str(Address(display_name=header_safe(name), username=local, domain=domain))

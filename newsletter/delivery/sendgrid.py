@@ -5,6 +5,11 @@ reader's links as ``substitutions`` and their own ``List-Unsubscribe`` headers; 
 HTML and text go once. Every third-party error is translated here into a ``DeliveryError``
 (or a failed result for the batch), and the API key never appears in one.
 
+Up to ``concurrency`` requests are in flight at once (one per delivery worker; the official
+client opens a connection per request, so workers share nothing but the throttle and the
+counters). A 429 slows the whole run down (``Throttle``: fewer in flight, nobody starts before
+the wait is over).
+
 Retries: 429 waits as ``Retry-After`` / ``X-RateLimit-Reset`` say; 5xx with an answer, refused
 connections, DNS failures and resets while the request was still being sent back off
 exponentially with full jitter, up to ``max_retries`` times. 400 and 413 fail that batch
@@ -27,6 +32,7 @@ import json
 import logging
 import random
 import secrets
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -40,6 +46,7 @@ from sendgrid import SendGridAPIClient
 
 from newsletter.delivery.base import EmailBackend
 from newsletter.delivery.message import Recipient, header_safe
+from newsletter.delivery.throttle import Throttle
 from newsletter.errors import DeliveryError
 from newsletter.models import DeliveryReason, DeliveryResult, OutgoingEmail
 
@@ -58,6 +65,14 @@ class SendGridRetryPolicy:
     max_retries: int = 5
     backoff_seconds: float = 1.0  # first backoff cap; doubles each attempt
     max_wait_seconds: float = 60.0  # no single wait longer than this
+
+
+@dataclass(frozen=True, slots=True)
+class _Wait:
+    """How long to wait before the next attempt; a 429's wait holds every worker."""
+
+    seconds: float
+    rate_limited: bool = False
 
 
 class _BatchRejected(Exception):
@@ -81,6 +96,7 @@ class SendGridBackend(EmailBackend):
         sandbox_mode: bool = False,
         categories: Sequence[str] = (),
         batch_size: int = MAX_RECIPIENTS,
+        concurrency: int = 8,
         retry: SendGridRetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -89,11 +105,14 @@ class SendGridBackend(EmailBackend):
         self.sandbox_mode = sandbox_mode
         self.categories = list(categories)
         self.batch_size = max(1, min(batch_size, MAX_RECIPIENTS))
+        self.concurrency = max(1, concurrency)
+        self.throttle = Throttle(self.concurrency)
         self.retry = retry or SendGridRetryPolicy()
         self.sleep = sleep
         self.requests = 0  # HTTP requests made, retries included (for reports and benches)
         self.retries: Counter[str] = Counter()  # by cause: "429", "5xx", "dropped"
-        self.waited_seconds = 0.0  # time spent in backoff before retries
+        self.waited_seconds = 0.0  # time spent in backoff before retries, every worker's
+        self._counting = threading.Lock()  # the counters above are shared by the workers
         self._key = api_key
         self._client = SendGridAPIClient(api_key=api_key, host=self.host)
 
@@ -141,11 +160,15 @@ class SendGridBackend(EmailBackend):
         """POST /v3/mail/send with retries; answers SendGrid's X-Message-Id."""
         attempt = 0
         while True:
-            self.requests += 1
+            with self._counting:
+                self.requests += 1
+            self.throttle.acquire()
+            ok = False
             try:
                 response = self._client.client.mail.send.post(
                     request_body=body, timeout=self.timeout
                 )
+                ok = True
                 return str(response.headers.get("X-Message-Id") or "")
             except http_errors.HTTPError as exc:
                 wait = self._after_http_error(exc, attempt)
@@ -153,11 +176,18 @@ class SendGridBackend(EmailBackend):
                 wait = self._after_network_error(exc, attempt)
             except (http.client.HTTPException, OSError) as exc:  # raised awaiting the answer
                 raise _AnswerLost(f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
+            finally:
+                self.throttle.release(ok=ok)
             attempt += 1
-            self.waited_seconds += wait
-            self.sleep(wait)
+            with self._counting:
+                self.waited_seconds += wait.seconds
+            if wait.rate_limited:  # the account's limit: every worker waits, not this one
+                with self.throttle.paused():
+                    self.sleep(wait.seconds)
+            else:
+                self.sleep(wait.seconds)
 
-    def _after_http_error(self, exc: http_errors.HTTPError, attempt: int) -> float:
+    def _after_http_error(self, exc: http_errors.HTTPError, attempt: int) -> _Wait:
         status = int(exc.status_code)
         what = f"SendGrid at {self.host} answered {status}: {self._messages(exc.body)}"
         if status in (401, 403):
@@ -171,12 +201,14 @@ class SendGridBackend(EmailBackend):
                     f"{what}, still after {attempt} retries; rerun later: readers already "
                     "sent are not sent again."
                 ) from None
-            self.retries["429" if status == 429 else "5xx"] += 1
+            with self._counting:
+                self.retries["429" if status == 429 else "5xx"] += 1
             hinted = retry_after_seconds(exc.headers) if status == 429 else None
-            return min(hinted, self.retry.max_wait_seconds) if hinted else self._backoff(attempt)
+            wait = min(hinted, self.retry.max_wait_seconds) if hinted else self._backoff(attempt)
+            return _Wait(wait, rate_limited=status == 429)
         raise _BatchRejected(what) from None  # 400, 413 and other 4xx: this batch only
 
-    def _after_network_error(self, exc: BaseException, attempt: int) -> float:
+    def _after_network_error(self, exc: BaseException, attempt: int) -> _Wait:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         what = f"cannot reach SendGrid at {self.host}: {type(reason).__name__}: {reason}"
         if attempt >= self.retry.max_retries:
@@ -184,8 +216,9 @@ class SendGridBackend(EmailBackend):
                 f"{self._scrub(what)} (after {attempt} retries). Check the host option and "
                 "the network; rerun later: readers already sent are not sent again."
             ) from None
-        self.retries["dropped"] += 1
-        return self._backoff(attempt)
+        with self._counting:
+            self.retries["dropped"] += 1
+        return _Wait(self._backoff(attempt))
 
     def _backoff(self, attempt: int) -> float:
         cap = min(self.retry.max_wait_seconds, self.retry.backoff_seconds * 2**attempt)

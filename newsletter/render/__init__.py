@@ -82,7 +82,11 @@ class Renderer:
 
     def render_html(self, ctx: RenderContext) -> str:
         """One attempt at the HTML part for this context, without the budget."""
-        html = compile_mjml(self.render_mjml(ctx), self.TEMPLATE)
+        return self.render_html_from(self.render_mjml(ctx), ctx)
+
+    def render_html_from(self, source: str, ctx: RenderContext) -> str:
+        """The HTML part from this context's MJML source (``render_mjml``)."""
+        html = compile_mjml(source, self.TEMPLATE)
         return to_ascii(inline_css(html, self._render_template(self.INLINE_CSS, ctx)))
 
     def render_mjml(self, ctx: RenderContext) -> str:

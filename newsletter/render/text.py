@@ -5,6 +5,7 @@ Wrapped at 72 columns; links are numbered references listed at the end of each s
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 from newsletter.models import Issue, Paper
@@ -14,14 +15,22 @@ WIDTH = 72
 
 
 def _wrap(text: str, indent: str = "", subsequent: str | None = None) -> list[str]:
+    return list(_wrapped(text, indent, indent if subsequent is None else subsequent))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _wrapped(text: str, indent: str, subsequent: str) -> tuple[str, ...]:
+    """Kept: every topic set of an issue wraps the same summaries and author lines again."""
     # Never split "Vision-Language" or a URL across lines: readers search and click them.
-    return textwrap.wrap(
-        text,
-        WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent if subsequent is None else subsequent,
-        break_on_hyphens=False,
-        break_long_words=False,
+    return tuple(
+        textwrap.wrap(
+            text,
+            WIDTH,
+            initial_indent=indent,
+            subsequent_indent=subsequent,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
     )
 
 

@@ -155,7 +155,7 @@ def run_weekly_day(
     except NewsletterError as exc:
         log.error("weekly issue of %s failed: %s", day, exc)
         return DayOutcome(day, RunStatus.FAILED)
-    if not report.results:
+    if not report.tally.total:
         return None
     counts = pipeline.run_counts(report)
     _log_run(day, counts, report.count("sent"))

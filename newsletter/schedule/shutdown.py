@@ -72,6 +72,7 @@ class ScheduledBackend(EmailBackend):
         self.inner = inner
         self.name = inner.name
         self.batch_size = batch_size or inner.batch_size
+        self.concurrency = inner.concurrency
         self.pause = pause
         self.stop = stop
         self._batches = 0

@@ -19,10 +19,12 @@ from newsletter.store.db import open_database
 from newsletter.store.failures import translated
 from newsletter.store.subscribers import (
     all_subscribers,
+    email_of,
     get_subscriber,
     normalize_email,
     sync_config_subscribers,
 )
+from newsletter.tokens import LinkHolder
 
 
 def address_key(email: str) -> str:
@@ -53,3 +55,22 @@ def find_reader(engine: Engine, listed: Sequence[Subscriber], email: str) -> Sub
         return stored
     key = address_key(email)
     return next((s for s in listed if address_key(s.email) == key), None)
+
+
+def reader_row_id(engine: Engine, listed: Sequence[Subscriber], email: str) -> int | None:
+    """The row id a link names this reader by; a YAML reader no run has synced yet gets
+    their row now (as the next run would). ``None`` for an address we do not know."""
+    reader = find_reader(engine, listed, email)
+    if reader is None:
+        return None
+    if reader.id is None:
+        sync_config_subscribers(engine, listed)
+        reader = get_subscriber(engine, email)
+    return reader.id if reader else None
+
+
+def holder_email(engine: Engine, holder: LinkHolder) -> str | None:
+    """The address behind a verified link token (an old token carries it)."""
+    if holder.email is not None:
+        return holder.email
+    return email_of(engine, holder.reader_id) if holder.reader_id is not None else None

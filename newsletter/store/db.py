@@ -140,6 +140,9 @@ class DeliveryRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # The "Catching on" section this reader's copy carried (catching_on_sections.id), set
+    # by the claim itself. No foreign key: adding one would copy the whole ledger on SQLite.
+    catching_on_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class SentPaperRow(Base):
@@ -165,6 +168,19 @@ class ArchivedSectionRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     papers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     hidden: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CatchingOnSectionRow(Base):
+    """The papers of one "Catching on" section as an issue sent it: one row per distinct
+    section (readers sharing it point at it from their ledger rows), not one per reader."""
+
+    __tablename__ = "catching_on_sections"
+    __table_args__ = (UniqueConstraint("issue_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))  # of ``papers``: a rerun reuses the row
+    papers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
 class FeedbackRow(Base):
@@ -205,6 +221,9 @@ def _sqlite_pragmas(lock_wait_ms: int) -> Callable[[Any, Any], None]:
         cursor.execute(f"PRAGMA busy_timeout={lock_wait_ms}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # 64 MB of page cache (the default is 2 MB): a million-reader ledger is read and
+        # rewritten in batches, and every page that must be read again costs a system call.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     return on_connect

@@ -13,10 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from newsletter.models import ArchivedPaper, ArchivedSection, Subscriber
-from newsletter.store.db import ArchivedSectionRow, DeliveryRow, IssueRow
+from newsletter.models import ArchivedPaper, ArchivedSection
+from newsletter.store.db import ArchivedSectionRow, IssueRow
 from newsletter.store.failures import translated
-from newsletter.store.ledger import RowStatus
 
 
 def weekly_edition(name: str) -> str:
@@ -105,49 +104,19 @@ def topic_entries(engine: Engine, newsletter: str, slug: str, limit: int) -> lis
 
 
 def _entry(row: ArchivedSectionRow, issue: IssueRow) -> TopicEntry:
-    papers = tuple(_archived(paper) for paper in row.papers)
+    papers = tuple(archived_paper(paper) for paper in row.papers)
     section = ArchivedSection(row.topic, row.slug, papers, row.hidden)
     return TopicEntry(issue.date, issue.subject, issue.finished_at or issue.started_at, section)
 
 
-def received_papers(
-    engine: Engine,
-    newsletter: str,
-    first: dt.date,
-    last: dt.date,
-    readers: Sequence[Subscriber],
-) -> dict[str, dict[str, ArchivedPaper]]:
-    """Per reader, the papers that reached them in the daily and weekly issues of
-    ``first``..``last``: the archived sections of each issue the ledger says they have,
-    under the topics they read. The key ``""`` holds every paper anyone got."""
-    wanted: dict[str | None, frozenset[str] | None] = {r.email: r.topics for r in readers}
-    wanted[None] = None  # every copy, whoever got it: what the papers had when sent
-    query = (
-        select(DeliveryRow.email, ArchivedSectionRow.topic, ArchivedSectionRow.papers)
-        .join(IssueRow, IssueRow.id == DeliveryRow.issue_id)
-        .join(ArchivedSectionRow, ArchivedSectionRow.issue_id == IssueRow.id)
-        .where(
-            IssueRow.newsletter.in_([newsletter, weekly_edition(newsletter)]),
-            IssueRow.date >= first,
-            IssueRow.date <= last,
-            DeliveryRow.status == RowStatus.SENT.value,
-        )
-    )
-    got: dict[str, dict[str, ArchivedPaper]] = {}
-    with Session(engine) as session:
-        for email, topic, papers in session.execute(query):
-            for who in (email, None):
-                topics = wanted.get(who, frozenset())
-                if who not in wanted or (topics is not None and topic not in topics):
-                    continue
-                mine = got.setdefault(who or "", {})
-                for paper in papers:
-                    mine.setdefault(paper["id"], _archived(paper))
-    return got
-
-
-def _archived(paper: dict[str, Any]) -> ArchivedPaper:
-    known = {f: paper[f] for f in ("id", "title", "url", "summary", "reason") if f in paper}
+def archived_paper(paper: dict[str, Any]) -> ArchivedPaper:
+    """A paper as stored in an archived (or catching-on) section's JSON."""
     return ArchivedPaper(
-        **known, github_repo=paper.get("github_repo"), upvotes=paper.get("upvotes")
+        id=paper["id"],
+        title=paper.get("title", ""),
+        url=paper.get("url"),
+        summary=paper.get("summary", ""),
+        reason=paper.get("reason", ""),
+        github_repo=paper.get("github_repo"),
+        upvotes=paper.get("upvotes"),
     )

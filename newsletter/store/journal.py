@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Delivery workers answer at once; one line at a time keeps each batch's line whole.
+        self._writing = threading.Lock()
 
     def append(self, ledger: Ledger, results: Sequence[DeliveryResult]) -> bool:
         """Keep one batch's answers; False when the file cannot be written either."""
@@ -39,7 +42,7 @@ class Journal:
             ],
         }
         try:
-            with self.path.open("a", encoding="utf-8") as file:
+            with self._writing, self.path.open("a", encoding="utf-8") as file:
                 file.write(json.dumps(entry) + "\n")
                 file.flush()
                 os.fsync(file.fileno())

@@ -30,16 +30,35 @@ one SendGrid request (up to 1,000 recipients) long.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
@@ -47,16 +66,25 @@ from newsletter.errors import StoreError
 from newsletter.models import DeliveryResult
 from newsletter.store.db import DeliveryRow, in_chunks, utcnow
 from newsletter.store.failures import translated
+from newsletter.store.senders import Senders
 
 
 class RowStatus(StrEnum):
-    """Where one reader's ``deliveries`` row stands (the diagram above)."""
+    """Where one reader's ``deliveries`` row stands (the diagram above); ``ELSEWHERE`` is
+    never stored: ``prepare`` answers it for a row another live run is sending now."""
 
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    ELSEWHERE = "elsewhere"
 
+
+PENDING, SENDING, SENT, FAILED = (
+    RowStatus.PENDING, RowStatus.SENDING, RowStatus.SENT, RowStatus.FAILED
+)  # fmt: skip
+ELSEWHERE = RowStatus.ELSEWHERE
+ADDRESSES_PER_STATEMENT = 5000  # one bound JSON text or array holds them all
 
 _table: Table = DeliveryRow.__table__  # type: ignore[assignment]
 # How long a write after the provider accepted a batch waits for a busy database, on top of
@@ -93,6 +121,25 @@ def store_problem(exc: SQLAlchemyError, what: str) -> str:
     return f"the database could not {what}: {_ADDRESS.sub('[address]', first)}"
 
 
+def _email_in(emails: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """``email IN (...)`` with the list as one bound value: a 1,000-address batch is one
+    parameter to bind, not 1,000 to render and bind (which cost more than the UPDATE)."""
+    if dialect in ("sqlite", "postgresql"):
+        return _table.c.email.in_(_listed(emails, dialect).scalar_subquery())
+    return _table.c.email.in_(emails)
+
+
+def _listed(emails: Sequence[str], dialect: str) -> Select[Any]:
+    """``SELECT value FROM <the list>``: ``json_each`` of one JSON text on SQLite,
+    ``unnest`` of one array on PostgreSQL."""
+    if dialect == "sqlite":
+        rows = func.json_each(json.dumps(list(emails))).table_valued("value")
+    else:
+        array = bindparam("emails", list(emails), type_=ARRAY(String))
+        rows = func.unnest(array).table_valued("value").render_derived(name="listed")
+    return select(rows.c.value)
+
+
 class Ledger:
     """The ledger of one issue, as seen by one run (``token`` identifies the run)."""
 
@@ -108,9 +155,19 @@ class Ledger:
         self.engine = engine
         self.issue_id = issue_id
         self.token = token or secrets.token_hex(16)
+        self.senders = Senders(engine, self.token)
         self.retry_seconds = STORE_RETRY_SECONDS if retry_seconds is None else retry_seconds
         self.sleep = sleep
         self._claims = 0
+        self._dead_runs: set[str] = set()  # tokens of stopped runs whose rows are in doubt
+        # SQLite takes one writer at a time and makes the others back off in sleeps of up
+        # to 100 ms; delivery workers of one run take turns here instead.
+        self._one_writer: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
+
+    def _in(self, emails: Sequence[str]) -> ColumnElement[bool]:
+        return _email_in(emails, self.engine.dialect.name)
 
     @translated("read the delivery ledger")
     def statuses(self) -> dict[str, str]:
@@ -124,81 +181,140 @@ class Ledger:
 
     @translated("add readers to the delivery ledger")
     def prepare(self, emails: Iterable[str]) -> dict[str, str]:
-        """Add a ``pending`` row for each recipient without one; answer every status.
+        """Add a ``pending`` row for each of these recipients without one; answer their
+        statuses. Called once per page of readers, so it reads only that page's rows. A
+        row another live run is sending answers ``ELSEWHERE``; ``SENDING`` means in doubt
+        (the run that claimed it has stopped).
 
         Safe when two runs prepare at once: conflicting inserts are ignored."""
-        known = self.statuses()
-        missing = sorted({e for e in emails if e not in known})
-        if missing:
-            now = utcnow()
-            rows = [
-                {
-                    "issue_id": self.issue_id,
-                    "email": e,
-                    "status": RowStatus.PENDING,
-                    "updated_at": now,
-                }
-                for e in missing
-            ]
-            with self.engine.begin() as connection:
-                connection.execute(_insert_ignoring_duplicates(connection), rows)
-            known = self.statuses()
-        return known
+        wanted = list(dict.fromkeys(emails))
+        dialect = self.engine.dialect.name
+        with self._one_writer, self.engine.begin() as connection:
+            for chunk in in_chunks(wanted, ADDRESSES_PER_STATEMENT):
+                if dialect in ("sqlite", "postgresql"):  # one statement, one bound list
+                    listed = _listed(chunk, dialect).subquery()
+                    new = select(
+                        literal(self.issue_id), listed.c.value, literal(PENDING), literal(utcnow())
+                    ).where(text("1 = 1"))  # SQLite: a WHERE ends the SELECT before its ON CONFLICT
+                    columns = ["issue_id", "email", "status", "updated_at"]
+                    statement = _insert_ignoring_duplicates(connection).from_select(columns, new)
+                    connection.execute(statement)
+                else:
+                    rows = [
+                        {"issue_id": self.issue_id, "email": e, "status": PENDING,
+                         "updated_at": utcnow()} for e in chunk
+                    ]  # fmt: skip
+                    connection.execute(_insert_ignoring_duplicates(connection), rows)
+        return self._statuses_of(wanted)
+
+    def _statuses_of(self, emails: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with self.engine.connect() as connection:
+            for chunk in in_chunks(emails, ADDRESSES_PER_STATEMENT):
+                query = select(_table.c.email, _table.c.status, _table.c.claim).where(
+                    _table.c.issue_id == self.issue_id, self._in(chunk)
+                )
+                for row in connection.execute(query):
+                    found[row.email] = self._seen(row.status, row.claim)
+        return found
+
+    def _seen(self, status: str, claim: str | None) -> str:
+        if status != SENDING or not claim:
+            return status
+        run = claim.split(".", 1)[0]
+        if self.senders.is_dead(run):
+            self._dead_runs.add(run)
+            return SENDING
+        return ELSEWHERE
 
     @translated("claim readers in the delivery ledger")
     def claim(
-        self, emails: Sequence[str], *, in_doubt_too: bool = False, batch: str | None = None
+        self,
+        emails: Sequence[str],
+        *,
+        in_doubt_too: bool = False,
+        batch: str | None = None,
+        catching_on: int | None = None,
     ) -> list[str]:
         """``_claim`` waiting for a busy database like ``record`` (nothing is sent yet).
         ``batch`` names the request about to be made (kept as ``batch:<key>`` until the
-        answer replaces it), so a batch a killed run leaves in doubt can be looked up."""
+        answer replaces it), so a batch a killed run leaves in doubt can be looked up.
+        ``catching_on`` is the "Catching on" section these copies carry
+        (``store.received``): written by the same UPDATE, so it is there before the
+        provider can have the message."""
         provider_id = f"batch:{batch}" if batch else None
         return retrying(
-            lambda: self._claim(emails, in_doubt_too, provider_id),
+            lambda: self._claim(emails, in_doubt_too, provider_id, catching_on),
             "claim readers before sending",
             self.retry_seconds,
             self.sleep,
         )
 
     def _claim(
-        self, emails: Sequence[str], in_doubt_too: bool, provider_id: str | None
+        self,
+        emails: Sequence[str],
+        in_doubt_too: bool,
+        provider_id: str | None,
+        catching_on: int | None,
     ) -> list[str]:
         """Take the rows this run may send now; answer their emails (a subset of ``emails``).
 
-        ``in_doubt_too`` also takes rows left ``sending`` by a killed run; only for backends
-        where a second attempt cannot produce a second copy (or on the operator's request)."""
-        allowed = [RowStatus.PENDING, RowStatus.FAILED] + (
-            [RowStatus.SENDING] if in_doubt_too else []
-        )
+        ``in_doubt_too`` also takes rows in doubt: left ``sending`` by a killed run (one
+        ``prepare`` found stopped; never a live run's) or by a lost answer (claim cleared);
+        only for backends where a second attempt cannot produce a second copy (or on the
+        operator's request)."""
+        takeable: ColumnElement[bool] = _table.c.status.in_([PENDING, FAILED])
+        if in_doubt_too:
+            self._find_dead_runs(emails)
+            lost: ColumnElement[bool] = _table.c.claim.is_(None)
+            dead = [_table.c.claim.like(f"{run}.%") for run in sorted(self._dead_runs)]
+            takeable = or_(takeable, and_(_table.c.status == SENDING, or_(lost, *dead)))
         self._claims += 1
         stamp = f"{self.token}.{self._claims}"  # this claim only: earlier ones stay out
         claimed: list[str] = []
-        with self.engine.begin() as connection:
-            for chunk in in_chunks(emails):
+        with self._one_writer, self.engine.begin() as connection:
+            for chunk in in_chunks(emails, ADDRESSES_PER_STATEMENT):
                 connection.execute(
                     update(_table)
                     .where(
                         _table.c.issue_id == self.issue_id,
-                        _table.c.email.in_(chunk),
-                        _table.c.status.in_(allowed),
+                        self._in(chunk),
+                        takeable,
                     )
                     .values(
-                        status=RowStatus.SENDING,
+                        status=SENDING,
                         provider_id=provider_id,
                         claim=stamp,
                         attempts=_table.c.attempts + 1,
+                        catching_on_id=catching_on,
                         updated_at=utcnow(),
                     )
                 )
                 mine = select(_table.c.email).where(
                     _table.c.issue_id == self.issue_id,
-                    _table.c.email.in_(chunk),
+                    self._in(chunk),
                     _table.c.claim == stamp,
-                    _table.c.status == RowStatus.SENDING,
+                    _table.c.status == SENDING,
                 )
                 claimed.extend(connection.scalars(mine))
         order = {email: index for index, email in enumerate(emails)}
         return sorted(claimed, key=order.__getitem__)
+
+    def _find_dead_runs(self, emails: Sequence[str]) -> None:
+        """Learn which runs holding some of these rows in ``sending`` have stopped."""
+        with self.engine.connect() as connection:
+            for chunk in in_chunks(emails, ADDRESSES_PER_STATEMENT):
+                query = (
+                    select(_table.c.claim)
+                    .distinct()
+                    .where(
+                        _table.c.issue_id == self.issue_id,
+                        self._in(chunk),
+                        _table.c.status == SENDING,
+                    )
+                )
+                for claim in connection.scalars(query):
+                    self._seen(SENDING, claim)
 
     @translated("record the deliveries")
     def record(self, results: Sequence[DeliveryResult]) -> None:
@@ -221,14 +337,14 @@ class Ledger:
                 groups.setdefault(_outcome(result), []).append(result.recipient)
         if not groups:
             return
-        with self.engine.begin() as connection:
+        with self._one_writer, self.engine.begin() as connection:
             for (status, provider_id, detail), emails in groups.items():
-                for chunk in in_chunks(emails):
+                for chunk in in_chunks(emails, ADDRESSES_PER_STATEMENT):
                     connection.execute(
                         update(_table)
                         .where(
                             _table.c.issue_id == self.issue_id,
-                            _table.c.email.in_(chunk),
+                            self._in(chunk),
                             _table.c.claim.like(f"{self.token}.%"),
                         )
                         .values(
@@ -252,12 +368,7 @@ class Ledger:
                 connection.execute(
                     update(_table)
                     .where(_table.c.id == bindparam("b_id"))
-                    .values(
-                        status=RowStatus.PENDING,
-                        claim=None,
-                        provider_id=None,
-                        detail=bindparam("b_d"),
-                    ),
+                    .values(status=PENDING, claim=None, provider_id=None, detail=bindparam("b_d")),
                     [{"b_id": r.id, "b_d": f"resent; previously {r.provider_id}"} for r in rows],
                 )
         return len(rows)

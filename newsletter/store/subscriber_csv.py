@@ -2,7 +2,9 @@
 and ``cadence`` (``daily``, ``weekly`` or ``weekly:<weekday>``; empty: the operator's default).
 
 Import checks every row, reports each bad one with its line number, and stores the rest in
-a few bulk statements (100,000 rows take seconds). Export writes what import reads, plus
+bulk statements of ``CHUNK_ROWS`` rows as it reads (100,000 rows take seconds; a million
+need no more memory than a thousand). An address listed twice: the later row updates it.
+Export streams rows from the database in the same way. Export writes what import reads, plus
 ``status`` and ``created_at`` (which import ignores, so an export can be imported again
 without re-activating anyone).
 """
@@ -31,6 +33,8 @@ from newsletter.store.subscribers import (
 from newsletter.topics.names import match_topic, unknown_topic_message
 
 COLUMNS = ("email", "name", "topics", "cadence")
+CHUNK_ROWS = 5000  # rows read before they are stored: bounds the memory of an import
+PROBLEMS_KEPT = 1000  # bad rows reported by line; all are counted
 EXPORT_ONLY = ("status", "created_at")
 
 
@@ -39,7 +43,13 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     forgotten: int = 0  # rows left out: the reader asked to be erased (``force`` adds them)
-    problems: list[str] = field(default_factory=list)  # "file.csv:17: why"
+    problems: list[str] = field(default_factory=list)  # "file.csv:17: why" (the first ones)
+    problem_count: int = 0
+
+    def problem(self, text: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < PROBLEMS_KEPT:
+            self.problems.append(text)
 
 
 @translated("import the readers")
@@ -64,23 +74,37 @@ def import_csv(
                 # Any case: mail servers treat Kim@ and kim@ as one mailbox.
                 key = entry.email.casefold()
                 if key in first_line:
-                    report.problems.append(
+                    report.problem(
                         f"{where}: {entry.email} is already on line {first_line[key]}; "
                         "this row is skipped (keep one row per address)"
                     )
                     continue
                 first_line[key] = reader.line_num
                 entries.append(entry)
+                if len(entries) >= CHUNK_ROWS:
+                    _store(engine, entries, report, force)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CsvFormatError(f"cannot read {path}: {exc}") from exc
-    erased = forgotten_among(engine, [e.email for e in entries])
+    _store(engine, entries, report, force)
+    return report
+
+
+def _store(
+    engine: Engine, entries: list[SubscriberInput], report: ImportReport, force: bool
+) -> None:
+    """Store the rows read so far and forget them; readers who asked to be erased are left
+    out and counted, unless ``force``."""
+    erased = forgotten_among(engine, [e.email for e in entries]) if entries else set()
     if force:
         unforget(engine, erased)
     else:
-        report.forgotten = len({e.email for e in entries if e.email in erased})
-        entries = [e for e in entries if e.email not in erased]
-    report.added, report.updated = upsert_many(engine, entries, origin="csv")
-    return report
+        report.forgotten += len({e.email for e in entries if e.email in erased})
+        entries[:] = [e for e in entries if e.email not in erased]
+    if entries:
+        added, updated = upsert_many(engine, entries, origin="csv")
+        report.added += added
+        report.updated += updated
+    entries.clear()
 
 
 def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
@@ -109,14 +133,14 @@ def _parse_row(
     try:
         address = normalize_email(values.get("email") or "")
     except InvalidEmailError as exc:
-        report.problems.append(f"{where}: {exc}")
+        report.problem(f"{where}: {exc}")
         return None
     topics = _topics(values.get("topics"))
     if topics and known_topics is not None:
         named = [match_topic(t, known_topics) for t in topics]
         unknown = [t for t, name in zip(topics, named, strict=True) if name is None]
         if unknown:
-            report.problems.append(f"{where}: {unknown_topic_message(unknown[0], known_topics)}")
+            report.problem(f"{where}: {unknown_topic_message(unknown[0], known_topics)}")
             return None
         topics = tuple(dict.fromkeys(name for name in named if name is not None))
     name = (values.get("name") or "").strip() or None
@@ -124,7 +148,7 @@ def _parse_row(
     try:
         cadence = Cadence.parse(cell) if cell else None
     except ValueError as exc:
-        report.problems.append(f"{where}: {exc}")
+        report.problem(f"{where}: {exc}")
         return None
     return SubscriberInput(email=address, name=name, topics=topics, cadence=cadence)
 
@@ -145,8 +169,8 @@ def export_csv(engine: Engine, stream: TextIO) -> int:
     c = table.c
     query = select(c.email, c.name, c.topics, c.cadence, c.status, c.created_at).order_by(c.id)
     count = 0
-    with engine.connect() as connection:
-        for row in connection.execute(query):
+    with engine.connect() as connection:  # yield_per: a server-side cursor, read in chunks
+        for row in connection.execution_options(yield_per=CHUNK_ROWS).execute(query):
             topics = ";".join(row.topics or [])
             created = row.created_at.isoformat() if row.created_at else ""
             cadence = row.cadence or ""

@@ -7,12 +7,25 @@ stored or looked up, so ``Ada@Example.org`` and ``ada@example.org`` are one read
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Table, bindparam, delete, insert, select, true, update
+from sqlalchemy import (
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -30,18 +43,28 @@ def normalize_email(address: str) -> str:
         raise InvalidEmailError(f"{address!r} is not a valid email address: {exc}") from exc
 
 
-def _to_model(row: Any) -> Subscriber:
-    """A reader from an ORM row or a Core row of the same columns."""
+class _Unset:
+    """``_to_model``'s "decode the row's topics yourself"."""
+
+
+UNSET = _Unset()
+
+
+def _to_model(row: Any, topics: frozenset[str] | _Unset | None = UNSET) -> Subscriber:
+    """A reader from an ORM row or a Core row of the same columns (``topics`` given when
+    the caller has decoded them already)."""
+    if isinstance(topics, _Unset):
+        topics = frozenset(row.topics) if row.topics else None
     return Subscriber(
         email=row.email,
         name=row.name,
-        topics=frozenset(row.topics) if row.topics else None,
+        topics=topics,
         status=SubscriberStatus(row.status),
         timezone=row.timezone,
+        id=row.id,
         cadence=Cadence.parse(row.cadence) if row.cadence else None,
         cadence_since=row.cadence_since,
         cadence_before=Cadence.parse(row.cadence_before) if row.cadence_before else None,
-        id=row.id,
     )
 
 
@@ -255,17 +278,66 @@ def sync_config_subscribers(engine: Engine, readers: Sequence[Subscriber]) -> No
         )
 
 
+PAGE_SIZE = 2000  # readers per query when paging through the whole list
+
+
+def subscriber_pages(engine: Engine, page_size: int | None = None) -> Iterator[list[Subscriber]]:
+    """Every reader, any status, oldest first, one page at a time: keyset pagination on the
+    row id (``WHERE id > last``), so page N costs what page 1 costs and a list of any size
+    is never held in memory at once. Each page is its own short query (no open cursor
+    across a run that takes minutes)."""
+    c = _subscribers_table().c
+    raw_topics = type_coerce(c.topics, String).label("topics")  # decoded once per topic set
+    columns = (
+        c.id, c.email, c.name, raw_topics, c.status, c.timezone, c.cadence, c.cadence_since,
+        c.cadence_before,
+    )  # fmt: skip
+    page_size = page_size or PAGE_SIZE
+    topic_sets: dict[Any, frozenset[str] | None] = {}
+    last = 0
+    while True:
+        query = select(*columns).where(c.id > last).order_by(c.id).limit(page_size)
+        page = _page(engine, query, topic_sets)
+        if not page:
+            return
+        yield page
+        last = page[-1].id or last
+        if len(page) < page_size:
+            return
+
+
+@translated("read the readers")
+def _page(
+    engine: Engine, query: Select[Any], topic_sets: dict[Any, frozenset[str] | None]
+) -> list[Subscriber]:
+    with engine.connect() as connection:
+        return [
+            _to_model(row, _topic_set(row.topics, topic_sets)) for row in connection.execute(query)
+        ]
+
+
+def _topic_set(value: Any, known: dict[Any, frozenset[str] | None]) -> frozenset[str] | None:
+    """A row's topics as one shared frozenset per distinct choice: JSON text on SQLite (the
+    column read as text), a list from psycopg on PostgreSQL."""
+    key = value if value is None or isinstance(value, str) else tuple(value)
+    if key not in known:
+        names = json.loads(value) if isinstance(value, str) else value
+        known[key] = frozenset(names) if names else None
+    return known[key]
+
+
 @translated("read the readers")
 def all_subscribers(engine: Engine) -> list[Subscriber]:
-    """Every reader, any status, oldest first (fast: no ORM objects, for large lists)."""
+    """Every reader, any status, oldest first (small lists: the CLI, the web app)."""
+    return [reader for page in subscriber_pages(engine) for reader in page]
+
+
+@translated("count the readers")
+def count_subscribers(engine: Engine, status: SubscriberStatus) -> int:
     table = _subscribers_table()
-    c = table.c
-    query = select(
-        c.id, c.email, c.name, c.topics, c.status, c.timezone, c.cadence, c.cadence_since,
-        c.cadence_before,
-    ).order_by(c.id)  # fmt: skip
+    query = select(func.count()).select_from(table).where(table.c.status == status.value)
     with engine.connect() as connection:
-        return [_to_model(row) for row in connection.execute(query)]
+        return int(connection.scalar(query) or 0)
 
 
 def _subscribers_table() -> Table:

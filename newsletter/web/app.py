@@ -37,6 +37,7 @@ from newsletter.delivery import EmailBackend, get_backend
 from newsletter.readers import config_subscribers
 from newsletter.store import open_database
 from newsletter.store.settings import signing_secret
+from newsletter.store.subscribers import sync_config_subscribers
 from newsletter.tokens import TokenSigner
 from newsletter.web.archive import (
     archive_feed,
@@ -179,6 +180,8 @@ def create_app(
     email (default: the configured one); ``clock`` gives the time for webhook freshness."""
     engine = open_database(loaded.model.database.url)
     secret = signing_secret(engine, loaded.secrets.signing_secret)
+    listed = config_subscribers(loaded)
+    sync_config_subscribers(engine, listed)  # links name readers by row id: YAML ones too
     web_config = loaded.model.web
     limits = web_config.rate_limit
     base_url = loaded.model.newsletter.base_url.rstrip("/")
@@ -197,7 +200,7 @@ def create_app(
         per_ip=RateLimiter(limits.subscribe_per_ip, limits.window_seconds),
         per_address=RateLimiter(limits.subscribe_per_address, limits.window_seconds),
         backend_factory=backend_factory or (lambda: get_backend(loaded)),
-        listed=config_subscribers(loaded),
+        listed=listed,
         topics=topic_choices(loaded),
         webhook_key=load_public_key(key_text, web_config.sendgrid_webhook_key_env)
         if key_text

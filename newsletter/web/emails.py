@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from urllib.parse import quote
 
 from newsletter.delivery.message import make_message_id, sender_domain
 from newsletter.models import OutgoingEmail
+from newsletter.store.audience import reader_row_id
 from newsletter.web.context import WebContext
 from newsletter.web.subscriptions import RequestOutcome
 
 log = logging.getLogger(__name__)
 
 
-def subscription_email(web: WebContext, email: str, outcome: RequestOutcome) -> OutgoingEmail:
+def subscription_email(
+    web: WebContext, email: str, reader_id: int, outcome: RequestOutcome
+) -> OutgoingEmail:
     n = web.loaded.model.newsletter
     if outcome is RequestOutcome.CONFIRM:
-        link = f"{web.base_url}/confirm/{quote(web.signer.sign(email, 'confirm'))}"
+        link = f"{web.base_url}/confirm/{web.signer.sign(reader_id, 'confirm')}"
         name, subject = "confirm_email", f"Confirm your subscription to {n.name}"
     else:
-        link = f"{web.base_url}/preferences/{quote(web.signer.sign(email, 'preferences'))}"
+        link = f"{web.base_url}/preferences/{web.signer.sign(reader_id, 'preferences')}"
         name, subject = "already_email", f"You are already subscribed to {n.name}"
     return OutgoingEmail(
         sender=n.sender,
@@ -44,7 +46,10 @@ def send_subscription_email(web: WebContext, email: str, outcome: RequestOutcome
     """Send and log the outcome; a failure is logged, never shown to the visitor."""
     if outcome is RequestOutcome.SUPPRESSED:
         return
-    message = subscription_email(web, email, outcome)
+    reader_id = reader_row_id(web.engine, web.listed, email)
+    if reader_id is None:  # removed between the page and now: nobody to write to
+        return
+    message = subscription_email(web, email, reader_id, outcome)
     try:
         with web.backend_factory() as backend:
             results = backend.send_messages([message])

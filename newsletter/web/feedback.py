@@ -25,6 +25,7 @@ from newsletter.store.feedback import (
     undo_choice,
 )
 from newsletter.store.subscribers import email_of
+from newsletter.tokens import link_path
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.forms import read_form
 from newsletter.web.subscriptions import STOPPED
@@ -49,9 +50,9 @@ async def _reader(web: WebContext, token: str) -> Subscriber | Response:
     return reader
 
 
-def preferences_path(web: WebContext, reader: Subscriber) -> str:
+def preferences_path(web: WebContext, reader_id: int) -> str:
     """The reader's preferences page (where every choice can be seen and undone)."""
-    return f"/preferences/{web.signer.sign(reader.email, 'preferences')}"
+    return link_path("preferences", web.signer.sign(reader_id, "preferences"))
 
 
 async def feedback_page(request: Request) -> Response:
@@ -60,6 +61,7 @@ async def feedback_page(request: Request) -> Response:
     reader = await _reader(web, request.path_params["token"])
     if isinstance(reader, Response):
         return reader
+    assert reader.id is not None  # _reader found the row the token names
     liked = request.url.path.startswith("/more/")
     paper_id = request.path_params["paper"]
     name = web.loaded.model.newsletter.name
@@ -74,7 +76,6 @@ async def feedback_page(request: Request) -> Response:
             return _bad_link(web, str(problem))
         if not web.csrf.check(request, form):
             return web.pages.page("message.html", 403, kind="csrf")
-        assert reader.id is not None  # _reader found the row the token names
         await run_in_threadpool(record_choice, web.engine, reader.id, paper, liked)
         recorded = True
     token, fresh = web.csrf.token_for(request)
@@ -87,7 +88,7 @@ async def feedback_page(request: Request) -> Response:
         recorded=recorded,
         csrf_token=token,
         action=request.url.path,
-        preferences=preferences_path(web, reader),
+        preferences=preferences_path(web, reader.id),
     )
     web.csrf.set_cookie(response, fresh)
     return response

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 
 from newsletter.errors import FormInputError, TokenError
 from newsletter.models import WEEKDAYS, Cadence, Subscriber, SubscriberStatus
-from newsletter.store.audience import address_key, find_reader
+from newsletter.store.audience import address_key, find_reader, holder_email
 from newsletter.store.feedback import FeedbackChoice
 from newsletter.store.privacy import forget_reader, reader_data
 from newsletter.tokens import Purpose
@@ -41,16 +41,20 @@ def _bad_link(web: WebContext, reason: str = "this link is not valid") -> Respon
     return web.pages.page("message.html", 400, kind="bad_link", reason=reason)
 
 
-def _verify(web: WebContext, request: Request, purpose: Purpose) -> str | Response:
+async def _verify(web: WebContext, request: Request, purpose: Purpose) -> str | Response:
+    """The address behind the link, or the bad-link page (an unknown reader gets the page a
+    forged token gets)."""
     try:
-        return web.signer.verify(request.path_params["token"], purpose)
+        holder = web.signer.verify(request.path_params["token"], purpose)
     except TokenError as problem:
         return _bad_link(web, str(problem))
+    email = await run_in_threadpool(holder_email, web.engine, holder)
+    return _bad_link(web) if email is None else email
 
 
 async def preferences(request: Request) -> Response:
     web = web_context(request)
-    email = _verify(web, request, "preferences")
+    email = await _verify(web, request, "preferences")
     if isinstance(email, Response):
         return email
     reader = await run_in_threadpool(find_reader, web.engine, web.listed, email)
@@ -71,7 +75,7 @@ async def feedback_choice(request: Request) -> Response:
     """POST ``/preferences/<token>/feedback/undo`` (one choice, ``paper`` in the form) or
     ``.../feedback/reset`` (every choice): CSRF-checked, then the preferences page again."""
     web = web_context(request)
-    email = _verify(web, request, "preferences")
+    email = await _verify(web, request, "preferences")
     if isinstance(email, Response):
         return email
     reader = await run_in_threadpool(find_reader, web.engine, web.listed, email)
@@ -189,7 +193,7 @@ def _preferences_page(
 async def reader_data_download(request: Request) -> Response:
     """Everything held about the reader, as a JSON download (read-only, like every GET)."""
     web = web_context(request)
-    email = _verify(web, request, "preferences")
+    email = await _verify(web, request, "preferences")
     if isinstance(email, Response):
         return email
     data = await run_in_threadpool(reader_data, web.engine, email)
@@ -205,7 +209,7 @@ async def reader_data_download(request: Request) -> Response:
 async def forget_me(request: Request) -> Response:
     """The reader's own erasure request: a CSRF-checked POST from the preferences page."""
     web = web_context(request)
-    email = _verify(web, request, "preferences")
+    email = await _verify(web, request, "preferences")
     if isinstance(email, Response):
         return email
     try:
@@ -223,7 +227,7 @@ async def forget_me(request: Request) -> Response:
 
 async def unsubscribe_page(request: Request) -> Response:
     web = web_context(request)
-    email = _verify(web, request, "unsubscribe")
+    email = await _verify(web, request, "unsubscribe")
     if isinstance(email, Response):
         return email
     return web.pages.page("unsubscribe.html", private=True, email=email, action=request.url.path)
@@ -237,7 +241,7 @@ async def unsubscribe_now(request: Request) -> Response:
         return _bad_link(web, str(problem))
     if one_click != "One-Click":
         return web.pages.page("message.html", 400, kind="one_click_missing")
-    email = _verify(web, request, "unsubscribe")
+    email = await _verify(web, request, "unsubscribe")
     if isinstance(email, Response):
         return email
     await run_in_threadpool(unsubscribe, web.engine, web.listed, email)

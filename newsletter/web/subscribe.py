@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from newsletter.errors import FormInputError, TokenError
 from newsletter.models import SubscriberStatus
-from newsletter.store.audience import find_reader
+from newsletter.store.audience import find_reader, holder_email, reader_row_id
 from newsletter.store.privacy import unforget
 from newsletter.web.context import WebContext, web_context
 from newsletter.web.emails import send_subscription_email
@@ -88,11 +88,16 @@ async def confirm(request: Request) -> Response:
     message, and a GET that confirmed would sign up addresses nobody confirmed."""
     web = web_context(request)
     try:
-        email = web.signer.verify(request.path_params["token"], "confirm")
+        holder = web.signer.verify(request.path_params["token"], "confirm")
     except TokenError as problem:
         return web.pages.page("message.html", 400, kind="bad_link", reason=str(problem))
-    reader = await run_in_threadpool(find_reader, web.engine, web.listed, email)
-    if reader is None or reader.status not in CONFIRMABLE:
+    email = await run_in_threadpool(holder_email, web.engine, holder)
+    reader = (
+        None
+        if email is None
+        else await run_in_threadpool(find_reader, web.engine, web.listed, email)
+    )
+    if email is None or reader is None or reader.status not in CONFIRMABLE:
         return web.pages.page("message.html", 400, kind="bad_link", reason="this link is not valid")
     if request.method == "GET":
         return _confirm_page(web, request, email)
@@ -106,7 +111,10 @@ async def confirm(request: Request) -> Response:
         return web.pages.page("message.html", 400, kind="bad_link", reason="this link is not valid")
     # Their own new consent: an earlier erasure no longer keeps them out of imports.
     await run_in_threadpool(unforget, web.engine, [email])
-    preferences = web.signer.sign(email, "preferences")
+    reader_id = await run_in_threadpool(reader_row_id, web.engine, web.listed, email)
+    if reader_id is None:
+        return web.pages.page("message.html", 400, kind="bad_link", reason="this link is not valid")
+    preferences = web.signer.sign(reader_id, "preferences")
     return web.pages.page("confirmed.html", private=True, preferences_token=preferences)
 
 

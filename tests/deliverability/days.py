@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -76,6 +76,11 @@ def hostile_papers(day: dt.date) -> list[Paper]:
     ]
 
 
+def hf_thumbnail(arxiv_id: str) -> str:
+    """The thumbnail Hugging Face lists for a paper (the recorded days carry these too)."""
+    return f"https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{arxiv_id}.png"
+
+
 def _write_papers(path: Path, papers: list[Paper]) -> Path:
     path.write_text(json.dumps([paper_to_dict(p) for p in papers]), encoding="utf-8")
     return path
@@ -92,18 +97,23 @@ def fixture_days(folder: Path) -> list[Day]:
     rss_day = feed.day or dt.date(2026, 8, 21)
     new = [item.paper for item in feed.items if item.announce_type == "new"]
     days.append(Day(f"arXiv cs.CV {rss_day}", rss_day, _write_papers(folder / "rss.json", new)))
-    days.append(Day("seed page", SEED_DAY, _write_papers(folder / "seed.json", seed_papers())))
+    seed = [replace(p, thumbnail=hf_thumbnail(p.id)) for p in seed_papers()]
+    days.append(Day("seed page", SEED_DAY, _write_papers(folder / "seed.json", seed)))
     hostile_day = dt.date(2025, 10, 6)
     hostile = _write_papers(folder / "hostile.json", hostile_papers(hostile_day))
     days.append(Day("hostile day", hostile_day, hostile))
     return days
 
 
-def mail_day(day: Day, folder: Path, extra: dict[str, object] | None = None) -> list[Mailed]:
-    """``newsletter run`` of one day into memory; one message per reader of the config."""
+def mail_day(
+    day: Day, folder: Path, extra: dict[str, object] | None = None, thumbnails: int = 0
+) -> list[Mailed]:
+    """``newsletter run`` of one day into memory; one message per reader of the config,
+    with ``newsletter.show_thumbnails`` set to ``thumbnails``."""
     work = folder / day.label.replace(" ", "_")
     work.mkdir(parents=True)
     raw = yaml.safe_load(SHIPPED_CONFIG.read_text(encoding="utf-8"))
+    raw["newsletter"]["show_thumbnails"] = thumbnails
     raw["sources"] = [{"type": "local", "path": str(day.source)}]
     raw["database"] = f"sqlite:///{work / 'newsletter.db'}"
     raw["collect"] = {**raw.get("collect", {}), "cache_dir": str(work / "cache")}

@@ -45,6 +45,7 @@ class Client:
         self.config, self.env = config, env
         self.process: subprocess.Popen[bytes] | None = None
         self.killed = False
+        self.output = ""  # what the last run that was not killed printed
 
     def run(self, *extra: str) -> int:
         command = [sys.executable, "-m", "newsletter", "run", "--config", str(self.config)]
@@ -52,10 +53,12 @@ class Client:
             [*command, "--date", DAY, *extra],
             env=self.env,
             cwd=self.config.parent,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
-        return self.process.wait(timeout=120)
+        out, _ = self.process.communicate(timeout=120)
+        self.output = out.decode("utf-8", "replace")
+        return self.process.returncode
 
     def resolve(self, *extra: str) -> str:
         """``newsletter deliveries resolve`` for the day; answers what it printed."""
@@ -94,32 +97,69 @@ def ledger_counts(config: Path) -> Counter[str]:
 EVERYONE = Counter({f"reader{i:03d}@example.org": 1 for i in range(READERS)})
 
 
-@pytest.mark.parametrize("kill_at", [1, 5, 10])
-def test_sendgrid_killed_after_acceptance_rerun_sends_each_exactly_once(
-    workdir: Path, sendgrid_server, subprocess_env, kill_at: int
+def ledger_rows(config: Path) -> dict[str, str]:
+    loaded = load_config(config)
+    engine = open_database(loaded.model.database.url)
+    issue = get_or_create_issue(engine, loaded.model.newsletter.name, dt.date.fromisoformat(DAY))
+    statuses = Ledger(engine, issue).statuses()
+    engine.dispose()
+    return statuses
+
+
+def assert_once_and_nothing_lost(delivered: list[str], config: Path, in_flight: int) -> None:
+    """No reader twice; every reader either delivered or in doubt (reported, not resent);
+    at most ``in_flight`` requests' worth of readers in doubt."""
+    assert max(Counter(delivered).values()) == 1
+    rows = ledger_rows(config)
+    in_doubt = {e for e, status in rows.items() if status == "sending"}
+    sent = {e for e, status in rows.items() if status == "sent"}
+    assert set(rows) == set(EVERYONE) and sent | in_doubt == set(EVERYONE)
+    assert sent <= set(delivered) and set(delivered) <= set(EVERYONE)
+    assert 0 < len(in_doubt) <= in_flight
+
+
+@pytest.mark.parametrize(("kill_at", "concurrency"), [(1, 1), (5, 1), (10, 1), (1, 4), (6, 4)])
+def test_sendgrid_killed_after_acceptance_rerun_sends_each_at_most_once(
+    workdir: Path, sendgrid_server, subprocess_env, kill_at: int, concurrency: int
 ) -> None:
-    options = {"api_key_env": "CRASH_KEY", "host": sendgrid_server.url, "batch_size": BATCH}
+    options = {
+        "api_key_env": "CRASH_KEY",
+        "host": sendgrid_server.url,
+        "batch_size": BATCH,
+        "concurrency": concurrency,
+    }
     client = prepare(workdir, {"backend": "sendgrid", "options": options}, subprocess_env)
     sendgrid_server.after_accept = lambda n: client.kill() if n == kill_at else None
     assert client.run() == -signal.SIGKILL
-    assert len(sendgrid_server.delivered()) == BATCH * kill_at  # the killed one was accepted
+    assert len(sendgrid_server.delivered()) >= BATCH * kill_at  # the killed one was accepted
+    if concurrency == 1:
+        assert len(sendgrid_server.delivered()) == BATCH * kill_at
 
     sendgrid_server.after_accept = None
-    assert client.run() == 1  # finishes the rest, reports the batch in doubt, sends it nothing
-    assert Counter(sendgrid_server.delivered()) == EVERYONE
-    assert ledger_counts(client.config) == {"sent": READERS - BATCH, "sending": BATCH}
-    # SendGrid knows the killed batch by the key the claim recorded: --check settles it.
+    assert client.run() == 1  # finishes the rest, reports the batches in doubt, resends none
+    assert "in doubt" in client.output
+    assert_once_and_nothing_lost(sendgrid_server.delivered(), client.config, concurrency * BATCH)
+    if concurrency == 1:
+        assert Counter(sendgrid_server.delivered()) == EVERYONE
+        assert ledger_counts(client.config) == {"sent": READERS - BATCH, "sending": BATCH}
+    # SendGrid knows each batch in flight by the key its claim recorded: --check settles them.
     settled = client.resolve("--check", "--missing-after", "0")
-    assert f"SendGrid had {BATCH} of them: settled as sent" in settled
+    if concurrency == 1:
+        assert f"SendGrid had {BATCH} of them: settled as sent" in settled
     assert client.run() == 0
     assert Counter(sendgrid_server.delivered()) == EVERYONE
 
 
-@pytest.mark.parametrize("kill_at", [1, 7])
-def test_sendgrid_killed_in_flight_in_doubt_readers_are_sent_once_when_asked(
-    workdir: Path, sendgrid_server, subprocess_env, kill_at: int
+@pytest.mark.parametrize(("kill_at", "concurrency"), [(1, 1), (7, 1), (3, 4)])
+def test_sendgrid_killed_in_flight_in_doubt_readers_are_never_resent_by_default(
+    workdir: Path, sendgrid_server, subprocess_env, kill_at: int, concurrency: int
 ) -> None:
-    options = {"api_key_env": "CRASH_KEY", "host": sendgrid_server.url, "batch_size": BATCH}
+    options = {
+        "api_key_env": "CRASH_KEY",
+        "host": sendgrid_server.url,
+        "batch_size": BATCH,
+        "concurrency": concurrency,
+    }
     client = prepare(workdir, {"backend": "sendgrid", "options": options}, subprocess_env)
 
     def kill_and_drop(number: int) -> bool:
@@ -131,11 +171,15 @@ def test_sendgrid_killed_in_flight_in_doubt_readers_are_sent_once_when_asked(
     sendgrid_server.before_accept = kill_and_drop
     assert client.run() == -signal.SIGKILL
     sendgrid_server.before_accept = None
-    assert client.run() == 1  # the batch in flight is in doubt: never sent twice by default
-    assert len(sendgrid_server.delivered()) == READERS - BATCH
-    if kill_at == 1:  # SendGrid never saw that batch: --check settles it as unsent
+    assert client.run() == 1  # the batches in flight are in doubt: never sent twice by default
+    assert "in doubt" in client.output
+    assert_once_and_nothing_lost(sendgrid_server.delivered(), client.config, concurrency * BATCH)
+    if concurrency == 1:
+        assert len(sendgrid_server.delivered()) == READERS - BATCH
+    if kill_at == 1 or concurrency > 1:  # SendGrid says which batches in flight it took
         settled = client.resolve("--check", "--missing-after", "0")
-        assert f"{BATCH} it does not know: settled as unsent" in settled
+        if concurrency == 1:
+            assert f"{BATCH} it does not know: settled as unsent" in settled
         assert client.run() == 0
     else:
         assert client.run("--retry-in-doubt") == 0  # the operator checked: they never arrived
@@ -143,23 +187,27 @@ def test_sendgrid_killed_in_flight_in_doubt_readers_are_sent_once_when_asked(
     assert ledger_counts(client.config) == {"sent": READERS}
 
 
-@pytest.mark.parametrize("kill_at", [1, 100])
+@pytest.mark.parametrize(("kill_at", "concurrency"), [(1, 1), (100, 1), (1, 4), (60, 4)])
 def test_smtp_killed_after_the_server_kept_a_message(
-    workdir: Path, subprocess_env, kill_at: int
+    workdir: Path, subprocess_env, kill_at: int, concurrency: int
 ) -> None:
     sink = SmtpSink()
     controller, port = start_smtp(sink)
     try:
         options = {"host": "127.0.0.1", "port": port, "security": "none"}
+        options["concurrency"] = concurrency
         client = prepare(workdir, {"backend": "smtp", "options": options}, subprocess_env)
         sink.on_data = lambda n: client.kill() if n == kill_at else None
         assert client.run() == -signal.SIGKILL
         sink.on_data = None
-        assert client.run() == 1  # the one message in doubt is reported, not sent again
+        assert client.run() == 1  # the messages in doubt are reported, not sent again
+        assert "in doubt" in client.output
     finally:
         controller.stop()
-    assert Counter(sink.recipients()) == EVERYONE
-    assert ledger_counts(client.config) == {"sent": READERS - 1, "sending": 1}
+    assert_once_and_nothing_lost(sink.recipients(), client.config, concurrency)
+    if concurrency == 1:
+        assert Counter(sink.recipients()) == EVERYONE
+        assert ledger_counts(client.config) == {"sent": READERS - 1, "sending": 1}
 
 
 @pytest.mark.parametrize("files_before_kill", [1, 80, 199])

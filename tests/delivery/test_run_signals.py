@@ -5,6 +5,7 @@ and a plain rerun sends the rest, every reader exactly once."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -38,8 +39,9 @@ def start_run(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:
 def slow_config(workdir: Path, sendgrid_server, monkeypatch) -> Path:
     monkeypatch.setenv("TEST_SENDGRID_KEY", API_KEY)
     sendgrid_server.latency = 0.3  # each request takes a while, so a signal lands mid-run
+    # One request at a time, so the figures below are exact (the test after it has 4).
     options = {"api_key_env": "TEST_SENDGRID_KEY", "host": sendgrid_server.url,
-               "timeout": 10, "batch_size": 100}  # fmt: skip
+               "timeout": 10, "batch_size": 100, "concurrency": 1}  # fmt: skip
     config = write_config(workdir, {"backend": "sendgrid", "options": options})
     add_readers(config, READERS)
     return config
@@ -56,9 +58,9 @@ def test_a_signal_finishes_the_batch_in_flight_and_leaves_nothing_in_doubt(
     out, err = process[0].communicate(timeout=60)
     assert process[0].returncode == 0, out + err
     assert f"Stopped by {signum.name}" in err
-    # The first segment (150 readers + Ada) went in requests 1 and 2; nothing after.
-    assert "Recipients: 151 sent, 150 skipped, 0 failed, 302 left for the next run" in out
-    assert len(sendgrid_server.delivered()) == 151
+    # Requests 1 and 2 (the first two topic sets to fill a batch of 100); nothing after.
+    assert "Recipients: 200 sent, 150 skipped, 0 failed, 253 left for the next run" in out
+    assert len(sendgrid_server.delivered()) == 200
     engine = open_database(load_config(slow_config).model.database.url)
     assert in_doubt(engine, "Daily Papers") == []
     engine.dispose()
@@ -89,3 +91,32 @@ def test_a_second_signal_stops_at_once(slow_config: Path, sendgrid_server, subpr
     finally:
         release.set()
     assert process[0].returncode == 128 + signal.SIGTERM
+
+
+def test_with_requests_in_flight_together_a_signal_lets_each_finish_and_none_is_in_doubt(
+    slow_config: Path, sendgrid_server, subprocess_env
+) -> None:
+    """Four requests in flight when SIGTERM comes: every one is answered and recorded, the
+    rest wait for the rerun, and nobody is mailed twice."""
+    text = slow_config.read_text().replace("concurrency: 1", "concurrency: 4")
+    assert "concurrency: 4" in text
+    slow_config.write_text(text)
+    process: list[subprocess.Popen[str]] = []
+    sendgrid_server.after_accept = lambda n: n == 2 and os.kill(process[0].pid, signal.SIGTERM)
+    process.append(start_run(slow_config, subprocess_env))
+    out, err = process[0].communicate(timeout=60)
+    assert process[0].returncode == 0, out + err
+    found = re.search(r"Recipients: ([\d,]+) sent, 150 skipped, 0 failed, ([\d,]+) left", out)
+    assert found, out
+    sent, left = (int(n.replace(",", "")) for n in found.groups())
+    assert sent == len(sendgrid_server.delivered()) and sent + left == 453 and left > 0
+    engine = open_database(load_config(slow_config).model.database.url)
+    assert in_doubt(engine, "Daily Papers") == []
+    engine.dispose()
+
+    sendgrid_server.after_accept = None
+    rerun = start_run(slow_config, subprocess_env)
+    out, err = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, out + err
+    delivered = Counter(sendgrid_server.delivered())
+    assert len(delivered) == 453 and set(delivered.values()) == {1}

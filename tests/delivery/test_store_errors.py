@@ -29,11 +29,13 @@ OCT3 = dt.date(2025, 10, 3)
 
 
 @pytest.fixture
-def config(workdir: Path, sendgrid_server, monkeypatch) -> Path:
+def config(workdir: Path, sendgrid_server, monkeypatch, request: pytest.FixtureRequest) -> Path:
+    """One request at a time unless the test is parametrized with ``concurrency``."""
     monkeypatch.setenv("TEST_SENDGRID_KEY", API_KEY)
     monkeypatch.setattr(ledger_module, "STORE_RETRY_SECONDS", 1.0)
+    concurrency = getattr(request, "param", 1)
     options = {"api_key_env": "TEST_SENDGRID_KEY", "host": sendgrid_server.url,
-               "timeout": 5, "batch_size": 100}  # fmt: skip
+               "timeout": 5, "batch_size": 100, "concurrency": concurrency}  # fmt: skip
     path = write_config(workdir, {"backend": "sendgrid", "options": options})
     add_readers(path, 400)  # 303 mailed, in 5 requests
     return path
@@ -102,6 +104,29 @@ def test_a_lock_held_too_long_stops_the_run_clearly_and_the_next_run_records_the
     delivered = Counter(sendgrid_server.delivered())
     assert len(delivered) == 303 and set(delivered.values()) == {1}
     assert all(delivered[e] == 1 for e in first)
+    engine = open_database(load_config(config).model.database.url)
+    assert in_doubt(engine, "Daily Papers") == []
+    engine.dispose()
+
+
+@pytest.mark.parametrize("config", [4], indirect=True)
+def test_with_requests_in_flight_together_every_batch_taken_during_a_lock_is_kept(
+    config: Path, sendgrid_server
+) -> None:
+    """Four batches with SendGrid when the lock comes: each one the provider took is kept
+    (journal or ledger), the next run records them and sends the rest, each reader once."""
+    database = config.parent / "newsletter.db"
+    sendgrid_server.after_accept = lambda n: n == 2 and (lock_database(database, 4), None)
+    report = run_day(config)
+    assert report.store_error is not None
+    assert report.count("sent") <= len(sendgrid_server.delivered()) < 303
+    threading.Event().wait(4.5)  # the lock goes away
+
+    sendgrid_server.after_accept = None
+    again = run_day(config)
+    assert again.store_error is None, again.store_error
+    delivered = Counter(sendgrid_server.delivered())
+    assert len(delivered) == 303 and set(delivered.values()) == {1}
     engine = open_database(load_config(config).model.database.url)
     assert in_doubt(engine, "Daily Papers") == []
     engine.dispose()

@@ -360,7 +360,12 @@ def main() -> None:
             if line.startswith("latency "):
                 fake.latency = float(line.split()[1])
             busy = round(fake.busy_seconds - fake.slept_seconds, 2)
-            figures = {"requests": fake.requests, "recipients": len(fake.delivered())}
+            delivered = fake.delivered()
+            figures = {
+                "requests": fake.requests,
+                "recipients": len(delivered),
+                "unique_recipients": len(set(delivered)),
+            }
             print(json.dumps({**figures, "busy_seconds": busy}), flush=True)
     except EOFError:
         pass

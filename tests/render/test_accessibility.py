@@ -107,4 +107,4 @@ def test_thumbnails_are_optional_for_the_first_n_papers_of_each_topic(render, sa
     assert first_two and [i.get("src") for i in images] == [p.thumbnail for p in first_two]
     for image in images:
         assert (image.get("alt") or "").startswith("Figure from: ")
-        assert image.get("width") == "552" and image.get("height") == "290"
+        assert image.get("width") == "200" and image.get("height") == "105"

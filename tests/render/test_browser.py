@@ -122,10 +122,10 @@ def test_thumbnails_blocked_leave_the_email_readable(
     for natural, alt, left, right, top, bottom in boxes:
         assert natural == 0  # blocked: nothing was loaded
         assert alt.startswith("Figure from: ")
-        assert left >= 0 and right <= width and bottom - top <= 290
-        # The box keeps the thumbnail's fixed 552x290 shape, scaled to the column: the
-        # layout does not jump when images are allowed.
-        assert abs((bottom - top) - (right - left) * 290 / 552) <= 2
+        assert left >= 0 and right <= width and bottom - top <= 105
+        # The box keeps the thumbnail's fixed 200x105 shape: the layout does not jump when
+        # images are allowed.
+        assert abs((bottom - top) - (right - left) * 105 / 200) <= 2
     titles = [p.title for s in sample_issue.sections for p in s.papers]
     assert_fits_and_titles_visible(page, width, titles)
     # Nothing an image would have held is needed to read a card: each summary is shown in

@@ -1,11 +1,17 @@
 """Catching on: a paper below the upvote threshold on day 1 and above it on day 3 appears on
 day 3 for readers who did not get it, and for nobody who did; a paper sent without code
-comes back marked "code released" once its GitHub repo appears."""
+comes back marked "code released" once its GitHub repo appears. A paper a reader was sent in
+their own catching-on section does not come back to them on the next days of the window
+(reruns and a crash between send and record included), while readers who missed it still
+see it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +21,11 @@ from newsletter import pipeline
 from newsletter.config import load_config
 from newsletter.store import open_database
 from newsletter.store.subscribers import upsert_subscriber
-from tests.readers import ReadMessage, read_eml
+from tests.delivery.conftest import SmtpSink, start_smtp
+from tests.readers import ReadMessage, read_eml, read_message
 from tests.schedule.test_weekly import RECORDED, listed
 
-DAY1, DAY2, DAY3 = (dt.date(2026, 3, 23) + dt.timedelta(days=n) for n in range(3))
+DAY1, DAY2, DAY3, DAY4 = (dt.date(2026, 3, 23) + dt.timedelta(days=n) for n in range(4))
 VIDEO = "Video and 3D/4D generation"
 
 
@@ -106,3 +113,130 @@ def test_a_paper_that_took_off_reaches_only_readers_who_missed_it(
     row = archived_issue(engine, "Daily Papers", DAY3)
     engine.dispose()
     assert row is not None and row.html is not None and "Catching on" not in row.html
+
+
+RISING = 0  # the recorded paper that takes off after its day (a video paper)
+
+
+def write_four_days(path: Path, items: list[dict[str, Any]], later: bool) -> None:
+    """Nine recorded papers a day for four days, all below 50 upvotes; once ``later``,
+    day 1's paper ``RISING`` has 80 (3 before)."""
+    records = []
+    for index, item in enumerate(items[:36]):
+        record = listed(item, (DAY1, DAY2, DAY3, DAY4)[index // 9])
+        paper = record["paper"]
+        paper["upvotes"] = min(paper.get("upvotes") or 0, 40)
+        if index == RISING:
+            paper["upvotes"] = 80 if later else 3
+        records.append(record)
+    path.write_text(json.dumps(records), encoding="utf-8")
+
+
+def four_days_config(
+    write_config: Any, db_url: str, workdir: Path, delivery: dict[str, Any] | None = None
+) -> tuple[Path, list[str]]:
+    """Ada reads every topic from day 1; the day files with the rising paper still low."""
+    items = json.loads(RECORDED.read_text(encoding="utf-8"))
+    source = workdir / "days" / "days.json"
+    source.parent.mkdir()
+    write_four_days(source, items, later=False)
+    config = write_config(
+        db=db_url,
+        subscribers=[{"email": "ada@example.org"}],
+        sources=[{"type": "local", "path": str(source.parent), "filter_by_date": True}],
+    )
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["newsletter"]["catching_on"] = {"days": 3, "min_upvotes": 50}
+    data["collect"]["skip_seen"] = True
+    data["collect"]["cache_dir"] = str(workdir / "cache")
+    if delivery is not None:
+        data["delivery"] = delivery
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return config, [" ".join(i["paper"]["title"].split()) for i in items]
+
+
+def join(db_url: str, *emails: str) -> None:
+    engine = open_database(db_url)
+    for email in emails:
+        upsert_subscriber(engine, email, origin="web")
+    engine.dispose()
+
+
+def outbox_titles(workdir: Path, day: dt.date, reader: str) -> list[str]:
+    folder = workdir / "outbox" / f"Daily_Papers_{day.isoformat()}"
+    return catching_on_titles(read_eml(folder / f"{reader}.eml"))
+
+
+def test_a_paper_sent_in_catching_on_does_not_come_back_to_that_reader(
+    write_config: Any, db_url: str, workdir: Path
+) -> None:
+    config, titles = four_days_config(write_config, db_url, workdir)
+    loaded = load_config(config)
+    pipeline.run(loaded, DAY1)  # Ada gets the paper with 3 upvotes
+    pipeline.run(loaded, DAY2)
+    write_four_days(workdir / "days" / "days.json", json.loads(RECORDED.read_bytes()), True)
+    join(db_url, "late@example.org")
+    assert pipeline.run(loaded, DAY3).count("sent") == 2
+    assert outbox_titles(workdir, DAY3, "late@example.org") == [titles[RISING]]
+    assert titles[RISING] not in outbox_titles(workdir, DAY3, "ada@example.org")
+    # A rerun of day 3 sends nothing and forgets nothing.
+    rerun = pipeline.run(loaded, DAY3)
+    assert (rerun.count("sent"), rerun.count("skipped")) == (0, 2)
+    join(db_url, "new@example.org")
+    assert pipeline.run(loaded, DAY4).count("sent") == 3
+    # Still at 80 upvotes and in the window: only the reader who never had it sees it.
+    assert outbox_titles(workdir, DAY4, "new@example.org") == [titles[RISING]]
+    for got_it in ("late@example.org", "ada@example.org"):
+        assert titles[RISING] not in outbox_titles(workdir, DAY4, got_it), got_it
+
+
+def smtp_titles(sink: SmtpSink, reader: str) -> list[list[str]]:
+    """The catching-on titles of each message the server kept for ``reader``."""
+    return [
+        catching_on_titles(read_message(message))
+        for recipients, message in list(sink.received)
+        if reader in recipients
+    ]
+
+
+def run_day(config: Path, day: dt.date, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "newsletter", "run", "--config", str(config)]
+    return subprocess.Popen(
+        [*command, "--date", day.isoformat()], env=env, cwd=config.parent,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_a_crash_between_send_and_record_counts_the_section_as_sent(
+    write_config: Any, db_url: str, workdir: Path, subprocess_env: dict[str, str]
+) -> None:
+    sink = SmtpSink()
+    controller, port = start_smtp(sink)
+    try:
+        options = {"host": "127.0.0.1", "port": port, "security": "none"}
+        config, titles = four_days_config(
+            write_config, db_url, workdir, {"backend": "smtp", "options": options}
+        )
+        env = {**subprocess_env, "NEWSLETTER_SECRET": "s"}
+        for day in (DAY1, DAY2):
+            assert run_day(config, day, env).wait(timeout=120) == 0
+        write_four_days(workdir / "days" / "days.json", json.loads(RECORDED.read_bytes()), True)
+        join(db_url, "late@example.org")
+        process: list[subprocess.Popen[bytes]] = []
+
+        def kill_after_late(number: int) -> None:
+            if "late@example.org" in sink.received[number - 1][0]:
+                process[0].send_signal(signal.SIGKILL)  # the server has it; no answer recorded
+
+        sink.on_data = kill_after_late
+        process.append(run_day(config, DAY3, env))
+        assert process[0].wait(timeout=120) == -signal.SIGKILL
+        sink.on_data = None
+        assert smtp_titles(sink, "late@example.org") == [[titles[RISING]]]
+        join(db_url, "new@example.org")
+        assert run_day(config, DAY4, env).wait(timeout=120) in (0, 1)
+    finally:
+        controller.stop()
+    assert [titles[RISING]] in smtp_titles(sink, "new@example.org")
+    late = smtp_titles(sink, "late@example.org")
+    assert len(late) == 2 and titles[RISING] not in late[1]  # day 4 did not send it again

@@ -24,7 +24,10 @@ TABLES = ["subscribers", "issues", "deliveries", "sent_papers", "settings", "web
 
 
 # Columns later revisions add: they hold no 0.1.0 data, so the comparison leaves them out.
-ADDED_COLUMNS = {"subscribers": {"cadence", "cadence_since", "cadence_before"}}
+ADDED_COLUMNS = {
+    "subscribers": {"cadence", "cadence_since", "cadence_before"},
+    "deliveries": {"catching_on_id"},
+}
 
 
 def _rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:

@@ -103,6 +103,37 @@ def test_yaml_sync_adds_updates_and_forgets_but_remembers_unsubscribes(any_engin
     assert grace.name == "Grace H" and grace.topics == {"More papers"}
 
 
+def test_import_and_export_go_in_chunks_and_lose_no_row(
+    any_engine: Engine, tmp_path, monkeypatch
+) -> None:
+    """Rows are stored every CHUNK_ROWS (here 4), line numbers stay right across chunks, an
+    address repeated in a later chunk is reported with the line it is on, and export streams
+    them back."""
+    monkeypatch.setattr("newsletter.store.subscriber_csv.CHUNK_ROWS", 4)
+    rows = [f"r{i:02d}@example.org,R {i}," for i in range(11)]
+    rows[6] = "broken,Nobody,"  # line 8 of the file
+    rows.append("r01@example.org,R one again,")
+    report = import_csv(any_engine, write(tmp_path, "email,name,topics\n" + "\n".join(rows)), None)
+    assert (report.added, report.updated, report.problem_count) == (10, 0, 2)
+    assert report.problems[0].startswith(f"{tmp_path / 'readers.csv'}:8:")
+    assert "r01@example.org is already on line 3" in report.problems[1]
+    assert get_subscriber(any_engine, "r01@example.org").name == "R 1"  # type: ignore[union-attr]
+    out = io.StringIO()
+    assert export_csv(any_engine, out) == 10
+    assert out.getvalue().splitlines()[1].startswith("r00@example.org,R 0,")
+
+
+def test_reader_pages_are_keyset_pages_covering_everyone_once(any_engine: Engine) -> None:
+    from newsletter.store.subscribers import subscriber_pages
+
+    for i in range(10):
+        upsert_subscriber(any_engine, f"p{i}@example.org")
+    pages = list(subscriber_pages(any_engine, page_size=3))
+    assert [len(p) for p in pages] == [3, 3, 3, 1]
+    ids = [r.id for page in pages for r in page]
+    assert ids == sorted(ids) and len(set(ids)) == 10
+
+
 def test_cadence_column_imports_exports_and_rejects_a_bad_weekday(
     any_engine: Engine, tmp_path
 ) -> None:

@@ -3,12 +3,18 @@ tokens without telling whether an address exists."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import pytest
 
 from newsletter.models import Cadence, SubscriberStatus
 from newsletter.store.audience import mailing_list
 from newsletter.store.subscribers import get_subscriber, upsert_subscriber
-from tests.web.conftest import csrf_token
+from tests.readers import read_eml
+from tests.web.conftest import csrf_token, link_in, outbox_mail
 from tests.web.tokens import expired_token, forged_token, real_token
 
 AGENTS = "Agents and tool use"
@@ -137,7 +143,7 @@ def test_bad_tokens_are_refused_alike_for_known_and_unknown_addresses(
     good = real_token(engine, reader, purpose)
     other_purpose = real_token(engine, reader, "confirm" if purpose != "confirm" else "preferences")
     for email in (reader, "nobody@example.org"):
-        forged = answer(forged_token(email, purpose))
+        forged = answer(forged_token(engine, email, purpose))
         tampered = answer(good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"))
         wrong = answer(other_purpose)
         for response in (forged, tampered, wrong):
@@ -189,3 +195,50 @@ def test_tokens_never_reach_the_access_log(client, engine, reader, caplog) -> No
     assert any('"GET /preferences/…" 200' in line for line in lines), lines
     assert any('"GET /unsubscribe" 200' in line for line in lines), lines
     assert not any(token in line for line in lines)
+
+
+PREVIOUS_RELEASE = Path(__file__).parent.parent / "fixtures" / "previous_release"
+
+
+@pytest.fixture
+def previous_secret(workdir, monkeypatch) -> None:
+    """The secret the previous release signed its fixture message with."""
+    monkeypatch.setenv("NEWSLETTER_SECRET", "previous-release-test-secret")
+
+
+def test_links_in_a_message_of_the_previous_release_still_unsubscribe(
+    previous_secret, client, engine
+) -> None:
+    message = read_eml(PREVIOUS_RELEASE / "2025-10-03.grace.eml")
+    upsert_subscriber(engine, "grace@example.org", origin="csv")
+    one_click = urlsplit(message.message["List-Unsubscribe"].strip("<>")).path
+    preferences = urlsplit(link_in(message, "preferences")).path
+    page = client.get(preferences)
+    assert page.status_code == 200, page.text[-600:]
+    crossed = client.post(
+        preferences.replace("/preferences/", "/unsubscribe/"),
+        data={"List-Unsubscribe": "One-Click"},
+    )
+    assert crossed.status_code == 400  # a preferences token does not unsubscribe
+    answer = client.post(one_click, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200
+    assert get_subscriber(engine, "grace@example.org").status is SubscriberStatus.UNSUBSCRIBED
+
+
+def test_links_in_a_new_message_name_nobody(client, engine, loaded) -> None:
+    """The tokens of a freshly sent issue hold neither the address nor anything readable."""
+    from newsletter import pipeline
+
+    pipeline.run(loaded, dt.date(2025, 10, 3))
+    message = outbox_mail(loaded, "ada@example.org")
+    for link in (message.message["List-Unsubscribe"].strip("<>"), link_in(message, "preferences")):
+        token = link.rsplit("/", 1)[1]
+        assert len(token) <= 30
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        assert b"ada" not in raw.lower() and b"example" not in raw
+    answer = client.post(
+        urlsplit(message.message["List-Unsubscribe"].strip("<>")).path,
+        data={"List-Unsubscribe": "One-Click"},
+    )
+    assert answer.status_code == 200
+    assert get_subscriber(engine, "ada@example.org").status is SubscriberStatus.UNSUBSCRIBED
