@@ -10,7 +10,14 @@ import nox
 
 nox.options.sessions = ["lint", "types", "fast"]
 nox.options.reuse_existing_virtualenvs = True
-BENCHES = ["bench_topics", "bench_render", "bench_delivery", "bench_schedule", "bench_web"]
+BENCHES = [
+    "bench_topics",
+    "bench_relevance",
+    "bench_render",
+    "bench_delivery",
+    "bench_schedule",
+    "bench_web",
+]
 
 
 def _install(session: nox.Session) -> None:

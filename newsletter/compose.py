@@ -5,7 +5,9 @@ Built by ``pipeline.run`` for delivery and by ``preview`` for one reader; render
 until a topic set is asked for. Topic sets are assembled from pieces rendered once per
 issue (``render.assembly``), so thousands of sets cost string joins, not template passes;
 only the latest ``KEPT_RENDERINGS`` sets are kept, so a list of thousands of sets never
-holds thousands of messages.
+holds thousands of messages. A reader whose "more like this" choices reorder their topics
+today (``ReaderOrders``) gets a rendering of their own, in full (pieces are cut in the
+shared order), made when their batch is sent and not kept.
 """
 
 from __future__ import annotations
@@ -17,26 +19,41 @@ from dataclasses import replace
 
 from newsletter.config import LoadedConfig
 from newsletter.delivery.message import Recipient, expand, make_message_id, sender_domain
-from newsletter.dispatch import TopicSet
+from newsletter.dispatch import Audience, TopicSet
 from newsletter.models import Issue, OutgoingEmail, Section, Subscriber
+from newsletter.reader_orders import ReaderOrders
 from newsletter.render import RenderedIssue, Renderer, build_context
 from newsletter.render.assembly import AssembledRenderer, AssemblyError
-from newsletter.render.context import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderContext
+from newsletter.render.context import (
+    FEEDBACK_TOKEN,
+    PREFERENCES_URL,
+    UNSUBSCRIBE_URL,
+    RenderContext,
+)
 from newsletter.tokens import TokenSigner
 from newsletter.topics import filter_sections
 
 log = logging.getLogger(__name__)
 
 KEPT_RENDERINGS = 64  # topic sets whose message is kept between batches
+NOT_A_READER = "not-a-reader"  # the feedback token of a preview for an address not stored
 
 
 class IssueComposer:
     """Renders segments and turns them into personalized ``OutgoingEmail``s."""
 
-    def __init__(self, loaded: LoadedConfig, issue: Issue, signer: TokenSigner) -> None:
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        issue: Issue,
+        signer: TokenSigner,
+        orders: ReaderOrders | None = None,
+    ) -> None:
         self.loaded = loaded
         self.issue = issue
         self.signer = signer
+        self.orders = orders
+        self.own_renderings = 0  # messages rendered for one reader's order
         templates_dir = loaded.model.newsletter.templates_dir
         self.renderer = Renderer(loaded.resolve_input(templates_dir) if templates_dir else None)
         # Topic sets are assembled from pieces rendered once (render.assembly).
@@ -103,6 +120,15 @@ class IssueComposer:
                 return real
         return assembled if assembled is not None else self.renderer.render(ctx.issue, ctx)
 
+    def archive_rendering(self) -> RenderedIssue | None:
+        """Every topic, as the public archive keeps it: without the readers' feedback links
+        (rendered in full: the pieces carry them)."""
+        sections = self._sections(None)
+        if not sections:
+            return None
+        ctx = replace(self.context(None, sections), feedback=False)
+        return self.renderer.render(ctx.issue, ctx)
+
     def context(self, topics: TopicSet, sections: list[Section] | None = None) -> RenderContext:
         """The render context of one topic set (its sections, unless given)."""
         if sections is None:
@@ -116,6 +142,34 @@ class IssueComposer:
             return None
         order = [t.name for t in self.loaded.model.topics]
         return tuple(sorted(topics, key=lambda n: order.index(n) if n in order else len(order)))
+
+    def audience(self, subscriber: Subscriber) -> Audience:
+        """The message a reader gets: their topic set's, in their own order if they have one."""
+        key = self.orders.key_of(subscriber) if self.orders is not None else None
+        return (subscriber.topics, key)
+
+    def audience_rendering(self, audience: Audience) -> RenderedIssue | None:
+        """An audience's rendering; one in a reader's own order is made now and not kept
+        (a list of readers who all gave feedback must not hold all their messages)."""
+        topics, key = audience
+        if key is None or self.orders is None:
+            return self.segment(topics)
+        sections = filter_sections(self.orders.sections(self.issue.sections, key), topics)
+        if not sections:
+            return None
+        ctx = self.context(topics, sections)
+        self.own_renderings += 1
+        return self.renderer.render(ctx.issue, ctx)
+
+    def audience_message(self, audience: Audience) -> OutgoingEmail:
+        """The shared message of an audience (``has_papers`` first)."""
+        topics, key = audience
+        if key is None or self.orders is None:
+            return self.segment_message(topics)
+        rendered = self.audience_rendering(audience)
+        if rendered is None:
+            raise ValueError(f"no papers for the topics {sorted(topics or ())}")
+        return self._shared(rendered)
 
     def segment_message(self, topics: TopicSet) -> OutgoingEmail:
         """The topic set's shared message, placeholders in place (``has_papers`` first)."""
@@ -158,6 +212,7 @@ class IssueComposer:
             values={
                 UNSUBSCRIBE_URL: links["unsubscribe_url"],
                 PREFERENCES_URL: links["preferences_url"],
+                FEEDBACK_TOKEN: feedback_token(self.signer, subscriber),
             },
             headers={
                 "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
@@ -168,6 +223,14 @@ class IssueComposer:
     def compose(self, subscriber: Subscriber, rendered: RenderedIssue) -> OutgoingEmail:
         """One reader's complete message (previews and per-message backends)."""
         return expand(self._shared(rendered), self.recipient(subscriber))
+
+
+def feedback_token(signer: TokenSigner, subscriber: Subscriber) -> str:
+    """What follows ``/more/`` and ``/less/`` in the reader's links: a token naming their
+    row, never their address (a preview for an address not stored gets a dead one)."""
+    if subscriber.id is None:
+        return NOT_A_READER
+    return signer.feedback_token(subscriber.id)
 
 
 def list_id(name: str, sender: str) -> str:

@@ -37,6 +37,7 @@ from newsletter.store.journal import Journal
 from newsletter.store.ledger import Ledger, RowStatus
 
 TopicSet = frozenset[str] | None  # a reader's chosen topics; None: every topic
+Audience = tuple[TopicSet, bytes | None]  # a topic set, and a reader's own order or None
 DeliveryProgress = Callable[[int, int], None]  # (readers done, readers in total)
 
 ALREADY_SENT = "already sent"
@@ -52,12 +53,17 @@ FAILURES_KEPT = 1_000  # failed readers kept by name for the report; all are cou
 
 
 class TopicSetSource(Protocol):
-    """What the pipeline's composer offers: one shared message per topic set, per-reader
-    parts, and whether a topic set has any papers today."""
+    """What the pipeline's composer offers: one shared message per topic set (or per
+    reader's own order of it: an ``Audience``), per-reader parts, and whether a topic set
+    has any papers today (a reader's own order has them exactly when their set has)."""
 
     def has_papers(self, topics: TopicSet) -> bool: ...
 
     def segment_message(self, topics: TopicSet) -> OutgoingEmail: ...
+
+    def audience(self, subscriber: Subscriber) -> Audience: ...
+
+    def audience_message(self, audience: Audience) -> OutgoingEmail: ...
 
     def recipient(self, subscriber: Subscriber) -> Recipient: ...
 
@@ -127,7 +133,7 @@ class Delivery:
     store_error: StoreError | None = None  # set when the database stopped the run
     total: int = 0  # readers expected, for the progress bar only
     tally: DeliveryTally = field(default_factory=DeliveryTally)
-    _buffers: dict[TopicSet, list[Subscriber]] = field(default_factory=dict)
+    _buffers: dict[Audience, list[Subscriber]] = field(default_factory=dict)
     _buffered: int = 0
     _stopped: NewsletterError | None = None
     _in_flight: dict[Future[list[DeliveryResult]], list[str]] = field(default_factory=dict)
@@ -144,8 +150,8 @@ class Delivery:
             for page in pages:
                 for batch in self._take(page):
                     self._submit(workers, batch, concurrency)
-            for topics in list(self._buffers):
-                for batch in self._flush(topics):
+            for audience in list(self._buffers):
+                for batch in self._flush(audience):
                     self._submit(workers, batch, concurrency)
             self._drain(len(self._in_flight))
         self._report()
@@ -190,15 +196,17 @@ class Delivery:
         return ready
 
     def _buffer(self, reader: Subscriber) -> list[list[Subscriber]]:
-        waiting = self._buffers.setdefault(reader.topics, [])
+        audience = self.composer.audience(reader)
+        waiting = self._buffers.setdefault(audience, [])
         waiting.append(reader)
         self._buffered += 1
-        if len(waiting) >= max(1, self.backend.batch_size):
-            return self._flush(reader.topics)
+        # A reader's own order goes at once: another reader sharing it is rare.
+        if len(waiting) >= max(1, self.backend.batch_size) or audience[1] is not None:
+            return self._flush(audience)
         return []
 
-    def _flush(self, topics: TopicSet) -> list[list[Subscriber]]:
-        readers = self._buffers.pop(topics, [])
+    def _flush(self, audience: Audience) -> list[list[Subscriber]]:
+        readers = self._buffers.pop(audience, [])
         self._buffered -= len(readers)
         size = max(1, self.backend.batch_size)
         return [readers[i : i + size] for i in range(0, len(readers), size)]
@@ -207,7 +215,7 @@ class Delivery:
         self, workers: ThreadPoolExecutor, readers: list[Subscriber], concurrency: int
     ) -> None:
         if self._stopped is None:
-            template = self.composer.segment_message(readers[0].topics)
+            template = self.composer.audience_message(self.composer.audience(readers[0]))
             batch = _Batch(template, {r.email: self.composer.recipient(r) for r in readers})
             self._drain(len(self._in_flight) - concurrency + 1)  # a free worker for it
         if self._stopped is not None:

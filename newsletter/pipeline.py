@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from types import EllipsisType
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -32,11 +33,14 @@ from newsletter.models import (
     Subscriber,
     Topic,
 )
+from newsletter.profiles.build import build_profiles
+from newsletter.reader_orders import ReaderOrders
 from newsletter.readers import count_cadence, reader_pages, readers_for_run
 from newsletter.render.archive import archived_sections
 from newsletter.sources import SourceOptions, build_sources
 from newsletter.sources.collect import Collection, SourceProgress, collect_papers
 from newsletter.store import open_database
+from newsletter.store.feedback import choices_for_ranking
 from newsletter.store.issues import save_archive, save_sections
 from newsletter.store.journal import JOURNAL_NAME, Journal
 from newsletter.store.ledger import Ledger
@@ -70,6 +74,7 @@ class RunReport:
     destination: str
     tally: DeliveryTally = field(default_factory=DeliveryTally)
     segments: int = 0
+    own_orders: int = 0  # messages rendered in one reader's order (their feedback)
     seconds: float = 0.0
     empty_day: str | None = None  # the policy applied to a quiet day: "skip" or "notice"
     marked_sent: int = 0
@@ -143,7 +148,8 @@ def collect_and_group(
             collection.papers, collection.seen = filter_unsent(
                 db, config.newsletter.name, collection.papers, day, window
             )
-    sections = group_by_topic(collection.papers, config.topics, config.grouping)
+    profiles = build_profiles(loaded, refresh=options.refresh)
+    sections = group_by_topic(collection.papers, config.topics, config.grouping, profiles)
     return collection, Issue(newsletter=config.newsletter.name, date=day, sections=sections)
 
 
@@ -280,6 +286,9 @@ def _deliver_catching_on(
     section are sent together; the archive keeps the issue without it."""
     readers = readers_for_run(loaded, ledger.engine, sending.only)
     extra = catching_on_sections(loaded, ledger.engine, rising, readers)
+    # Ranked once for every group: the groups differ only in the catching-on section, which
+    # keeps its order.
+    orders = reader_orders(issue, ledger.engine, [r.id for r in readers if r.id is not None])
     groups: dict[tuple[str, ...], tuple[Section | None, set[str]]] = {}
     for email, section in extra.items():
         key = tuple(p.id for p in section.papers) if section else ()
@@ -293,7 +302,8 @@ def _deliver_catching_on(
             sending, only=frozenset(emails), resend=sending.resend and first, catching_on=kept
         )
         sections = [*issue.sections, section] if section else issue.sections
-        _deliver(loaded, ledger, replace(issue, sections=sections), backend, part, own)
+        group = replace(issue, sections=sections)
+        _deliver(loaded, ledger, group, backend, part, own, orders=orders)
         merge_report(report, part)
         first = False
     if report.count("sent"):
@@ -312,6 +322,7 @@ def merge_report(report: RunReport, part: RunReport) -> None:
     report.tally.merge(part.tally)
     report.segments += part.segments
     report.marked_sent += part.marked_sent
+    report.own_orders += part.own_orders
     report.cadences = part.cadences or report.cadences
 
 
@@ -322,12 +333,18 @@ def _deliver(
     backend: EmailBackend,
     report: RunReport,
     sending: SendOptions,
+    *,
+    orders: ReaderOrders | EllipsisType | None = ...,
 ) -> None:
-    """Send through the ledger, remember the papers sent, keep the public archive."""
+    """Send through the ledger, remember the papers sent, keep the public archive.
+    ``orders``: the readers' own orders, when the caller ranked them once for several
+    groups; by default they are ranked here."""
     engine = ledger.engine
     pages, expected = reader_pages(loaded, engine, sending.only)
+    if isinstance(orders, EllipsisType):
+        orders = reader_orders(issue, engine)
     composer = IssueComposer(
-        loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret))
+        loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret)), orders
     )
     if sending.resend:
         ledger.reset_for_resend()
@@ -351,6 +368,7 @@ def _deliver(
     report.retries = dict(backend.retries)
     report.waited_seconds = backend.waited_seconds
     report.segments = composer.rendered_segments
+    report.own_orders += composer.own_renderings
     sent = report.count("sent")
     if report.store_error:
         return  # the database is not taking writes: the papers and archive wait for next run
@@ -360,6 +378,19 @@ def _deliver(
         report.marked_sent = mark_sent(engine, name, papers, issue.date)
     if sent and not any(section.for_everyone for section in issue.sections):
         _keep_archive(ledger, composer)
+
+
+def reader_orders(
+    issue: Issue, engine: Engine, reader_ids: Iterable[int] | None = None
+) -> ReaderOrders | None:
+    """The own order of every reader (of ``reader_ids``; ``None``: of every reader) whose
+    feedback changes theirs today; ``None`` when nobody gave any: no model is built. Readers
+    this issue is not for are ranked too (they are few: only readers who rated papers), and
+    never asked for."""
+    ranking = choices_for_ranking(engine, reader_ids) if issue.paper_count else None
+    if ranking is None or not ranking.choices:
+        return None
+    return ReaderOrders(issue.sections, ranking, ranking.choices)
 
 
 def _due_on(
@@ -376,8 +407,9 @@ def _due_on(
 
 
 def _keep_archive(ledger: Ledger, composer: IssueComposer) -> None:
-    """The public archive shows every topic (and nobody's own catching-on section)."""
-    everything = composer.segment(None)
+    """The public archive shows every topic (and nobody's own catching-on section), and no
+    "more like this" links: they are a reader's own."""
+    everything = composer.archive_rendering()
     if everything is not None:
         engine, issue_id = ledger.engine, ledger.issue_id
         save_archive(engine, issue_id, everything.subject, everything.html, everything.text)

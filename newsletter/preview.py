@@ -12,7 +12,7 @@ from newsletter.compose import IssueComposer
 from newsletter.config import LoadedConfig
 from newsletter.errors import NewsletterError
 from newsletter.models import OutgoingEmail, Subscriber
-from newsletter.pipeline import collect_and_group, open_run_database, resolve_day
+from newsletter.pipeline import collect_and_group, open_run_database, reader_orders, resolve_day
 from newsletter.readers import config_subscribers
 from newsletter.render import RenderedIssue
 from newsletter.store.audience import find_reader
@@ -33,10 +33,11 @@ def preview(loaded: LoadedConfig, day: dt.date | None = None, email: str | None 
     with open_run_database(loaded) as engine:
         _, issue = collect_and_group(loaded, day, engine=engine)
         subscriber = _pick_subscriber(loaded, engine, email)
-        composer = IssueComposer(
-            loaded, issue, TokenSigner(signing_secret(engine, loaded.secrets.signing_secret))
-        )
-    rendered = composer.segment(subscriber.topics)
+        signer = TokenSigner(signing_secret(engine, loaded.secrets.signing_secret))
+        # The reader's own order when their "more like this" choices change it.
+        orders = reader_orders(issue, engine, [subscriber.id] if subscriber.id else [])
+        composer = IssueComposer(loaded, issue, signer, orders)
+    rendered = composer.audience_rendering(composer.audience(subscriber))
     if rendered is None:
         raise NewsletterError(f"{subscriber.email} has no papers on {day}: nothing to preview")
     return Preview(subscriber, rendered, composer.compose(subscriber, rendered))

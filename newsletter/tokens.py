@@ -1,4 +1,4 @@
-"""Signed tokens for per-recipient links (unsubscribe, preferences, confirmation).
+"""Signed tokens for per-recipient links (unsubscribe, preferences, confirmation, feedback).
 
 A token names a reader by their row id, never by address: a forwarded issue or a proxy log
 shows nobody who it was sent to. Layout (then base64url without padding, 19-27 characters):
@@ -9,6 +9,8 @@ shows nobody who it was sent to. Layout (then base64url without padding, 19-27 c
     12 bytes HMAC-SHA256 of the bytes above, truncated (96 bits: forging one takes ~2^95 tries
              against the web app, which answers each one over the network)
 
+The purpose is inside what is signed: an unsubscribe token does not pass for a feedback
+token ("more like this", twice per paper, ``feedback_token``) nor the other way round.
 The key is derived from the signing secret for this use alone. Tokens of the previous release
 (itsdangerous-style JSON with the address, three dot-separated parts) are still accepted, so
 every link already sent keeps working; new links are never made in that form.
@@ -29,16 +31,18 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from newsletter.errors import TokenError
 
-Purpose = Literal["unsubscribe", "preferences", "confirm"]
+Purpose = Literal["unsubscribe", "preferences", "confirm", "feedback"]
 # Confirmation links expire; links in sent issues must work for as long as the issue is kept.
 MAX_AGE: dict[Purpose, int | None] = {
     "unsubscribe": None,
     "preferences": None,
     "confirm": 3 * 86400,
+    "feedback": None,
 }
-_CODES: dict[Purpose, int] = {"unsubscribe": 1, "preferences": 2, "confirm": 3}
+_CODES: dict[Purpose, int] = {"unsubscribe": 1, "preferences": 2, "confirm": 3, "feedback": 4}
 _MAC_BYTES = 12
 _STAMP_BYTES = 4
+FEEDBACK_TOKEN_CHARS = 28  # 1 + 8 (a 64-bit row id) + 12 bytes, in base64url
 
 SALT = "newsletter-links"  # the previous release's tokens (itsdangerous salt)
 
@@ -86,6 +90,19 @@ class TokenSigner:
             if time.time() - issued > max_age:
                 raise TokenError("this link has expired")
         return LinkHolder(reader_id=int.from_bytes(body[1 : 1 + size], "big"))
+
+    def feedback_token(self, reader_id: int) -> str:
+        """The token of a reader's "more / less like this" links (the paper id follows it)."""
+        return self.sign(reader_id, "feedback")
+
+    def feedback_reader(self, token: str) -> int:
+        """The row id of the reader a feedback token was made for; ``TokenError`` if forged,
+        tampered, truncated or made for another purpose (an unsubscribe token, say). There
+        never were feedback tokens of the previous release."""
+        holder = self.verify(token, "feedback") if "." not in token else LinkHolder()
+        if holder.reader_id is None:
+            raise TokenError("this link is not valid")
+        return holder.reader_id
 
     def links(self, base_url: str, reader_id: int) -> dict[str, str]:
         """The per-recipient URLs that fill a rendered issue's placeholders."""

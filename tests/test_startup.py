@@ -13,7 +13,12 @@ import pytest
 from newsletter.cli import LAZY_COMMANDS, cli
 
 HEAVY = ("sqlalchemy", "apscheduler", "jinja2", "mjml", "starlette", "httpx", "pydantic", "yaml")
-SUBCOMMANDS = [("config", "check"), ("subscribers", "add"), ("topics", "explain")]
+SUBCOMMANDS = [
+    ("config", "check"),
+    ("subscribers", "add"),
+    ("topics", "explain"),
+    ("topics", "suggest"),
+]
 HELP_OF = [(), *((name,) for name in sorted(LAZY_COMMANDS)), *SUBCOMMANDS]
 
 

@@ -76,3 +76,29 @@ def test_signing_takes_a_few_microseconds() -> None:
     signer = TokenSigner("s3cret")
     seconds = min(timeit.repeat(lambda: signer.sign(123_456, "unsubscribe"), number=2000, repeat=3))
     assert seconds / 2000 < 20e-6  # a few microseconds here; bounded loosely for a busy CI
+
+
+def test_feedback_tokens_name_a_row_and_pass_for_nothing_else() -> None:
+    signer = TokenSigner("s3cret")
+    token = signer.feedback_token(42)
+    assert signer.feedback_reader(token) == 42
+    with pytest.raises(TokenError):  # a feedback token does not unsubscribe...
+        signer.verify(token, "unsubscribe")
+    for other in ("unsubscribe", "preferences", "confirm"):  # ...nor the other way round
+        with pytest.raises(TokenError, match="not valid"):
+            signer.feedback_reader(signer.sign(42, other))  # type: ignore[arg-type]
+    legacy = str(URLSafeTimedSerializer("s3cret", salt=SALT).dumps({"e": "a@b.org", "p": "x"}))
+    for bad in (token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), token[:8], "%%", legacy):
+        with pytest.raises(TokenError, match="not valid"):
+            signer.feedback_reader(bad)
+    with pytest.raises(TokenError, match="not valid"):
+        TokenSigner("other").feedback_reader(token)
+
+
+def test_the_largest_feedback_token_fits_what_the_size_budget_reserves() -> None:
+    from newsletter.render.budget import FEEDBACK_TOKEN_RESERVE
+    from newsletter.tokens import FEEDBACK_TOKEN_CHARS
+
+    largest = TokenSigner("s3cret").feedback_token(2**64 - 1)
+    assert len(largest) == FEEDBACK_TOKEN_CHARS <= FEEDBACK_TOKEN_RESERVE
+    assert largest.replace("-", "").replace("_", "").isalnum()  # URL-safe as it is

@@ -305,7 +305,8 @@ def import_(config_path: str | None, file: Path, force: bool) -> None:
 @click.option(
     "--email",
     default=None,
-    help="Only this reader, as JSON: subscription, topics, consent, deliveries, events.",
+    help="Only this reader, as JSON: subscription, topics, consent, deliveries, events, "
+    "rated papers.",
 )
 def export(config_path: str | None, out: Path | None, email: str | None) -> None:
     """Write every reader as CSV (email, name, topics, status, created_at), or everything

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from newsletter.cli.commands_suggest import suggest_command
 from newsletter.cli.options import as_date, config_option, date_option
 from newsletter.errors import NewsletterError
 from newsletter.words import plural
@@ -68,7 +69,10 @@ def explain_command(
     for failed in collection.failed:
         click.echo(f"warning: source {failed.source} failed: {failed.error}", err=True)
     config = loaded.model
-    explanation = explain(collection.papers, config.topics, config.grouping)
+    from newsletter.profiles.build import build_profiles
+
+    profiles = build_profiles(loaded)
+    explanation = explain(collection.papers, config.topics, config.grouping, profiles)
     placement = _one_paper(explanation, paper_key(paper_id), when) if paper_id else None
     if as_json:
         click.echo(json.dumps(_json(explanation, when, placement), ensure_ascii=False, indent=2))
@@ -208,6 +212,8 @@ def show_paper(placement: Placement, explanation: Explanation, echo: Echo) -> No
         echo(f"{'+' if match else '-'} {count.name}")
         if match is None:
             echo("    no rule matched")
+            for nearest in explanation.similarity.get((count.name, paper.id), []):
+                echo(f"    {nearest}")  # how far from the profile: tune the threshold
         else:
             _echo_match(match, echo, indent="    ")
 
@@ -237,6 +243,9 @@ def show_table(explanation: Explanation, when: dt.date, console: Console) -> Non
         table.add_row(paper.id, paper.title, topic, score, why, style=None if match else "yellow")
     console.print(table)
     show_counts(explanation, lambda line: console.print(line, markup=False))
+
+
+topics.add_command(suggest_command)
 
 
 def register(group: click.Group) -> None:

@@ -116,6 +116,8 @@ def show_run_report(report: RunReport) -> None:
         f", {deferred:,} left for the next run (stopped)" if deferred else ""
     )
     segments = plural(report.segments, "segment")
+    if report.own_orders:  # readers whose feedback reordered their topics
+        segments += f", {report.own_orders:,} in the reader's own order"
     echo(f"Recipients: {sent:,} sent, {skipped:,} skipped, {failed:,} failed{extra} ({segments})")
     if report.cadences:
         echo(f"Readers: {describe_cadences(report.cadences)}")

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from newsletter.config.models import (
     ARXIV_CATEGORY,
+    ARXIV_ID,
     ENV_NAME,
     HTTPS_OR_HTTP,
     RENAMED_KEYS,
@@ -72,6 +73,20 @@ class LoadedConfig:
             return Path(__file__).resolve().parent.parent / value.removeprefix("bundled:")
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.input_dir / path
+
+    def problem(self, loc: Loc, message: str, written_at: Loc | None = None) -> ConfigProblem:
+        """A problem found after loading (a missing library file, an unknown arXiv id),
+        located in the file like the ones validation finds. ``written_at``: where the value
+        sits when a short form was used (``similar_to: [ids]`` for ``similar_to.papers``)."""
+        if self.bundled:
+            return ConfigProblem(format_path(loc), message, str(self.path))
+        try:
+            _, marks = _load_yaml(_read(self.path), str(self.path))
+        except ConfigError:
+            marks = {}
+        if written_at is not None and loc not in marks and written_at in marks:
+            marks = {**marks, loc: marks[written_at]}
+        return _located(loc, message, marks, str(self.path), at_value=True)
 
     @property
     def state_dir(self) -> Path:
@@ -169,6 +184,21 @@ def _in_file_order(problems: list[ConfigProblem]) -> list[ConfigProblem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
+class ConfigLoader(yaml.SafeLoader):
+    """YAML as usual, except that a new-style arXiv id stays text: plain YAML reads
+    ``2510.10000`` as the number 2510.1, and the id could not be told back."""
+
+
+ARXIV_ID_SCALAR = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
+ConfigLoader.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _digit in "0123456789":
+    ConfigLoader.yaml_implicit_resolvers.setdefault(_digit, []).insert(
+        0, ("tag:yaml.org,2002:str", ARXIV_ID_SCALAR)
+    )
+
+
 def _load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
     """Parse once into a node graph, measure it, and only then build the data.
 
@@ -180,7 +210,7 @@ def _load_yaml(text: str, filename: str) -> tuple[Any, Marks]:
     """
     if len(text) > MAX_CONFIG_CHARS:
         raise ConfigError([ConfigProblem("", _too_big(len(text)), filename)])
-    loader = yaml.SafeLoader(text)
+    loader = ConfigLoader(text)
     try:
         node = loader.get_single_node()
         marks: Marks = {}
@@ -406,6 +436,7 @@ TYPE_WORDS: dict[str, str] = {
 PATTERN_WORDS: dict[str, str] = {
     HTTPS_OR_HTTP: "must be a URL starting with https:// or http://, e.g. https://papers.example.org",
     ARXIV_CATEGORY: "must be an arXiv category like cs.CV, cs.LG or math",
+    ARXIV_ID: "must be an arXiv id like 2510.01265, 2510.01265v2 or cs/0503050",
     ENV_NAME: "must be the name of an environment variable, e.g. SMTP_PASSWORD",
     r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$": (
         'must be a time of day as HH:MM (24 hours), e.g. "07:00" or "18:30"'
@@ -490,7 +521,7 @@ def _pick(annotation: Any, value: Any) -> Any:
         for option in options:
             if _matches_tag(option, value):
                 return option
-        return options[0] if len(options) == 1 else None
+        return _pick(options[0], value) if len(options) == 1 else None
     return annotation
 
 

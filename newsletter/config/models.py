@@ -68,6 +68,7 @@ class NewsletterSection(Strict):
     # topic's piece is the same for every reader who chose it.
     show_thumbnails: int = Field(default=0, ge=0, le=20)
     show_reasons: bool = True  # "matched: video generation, 3D" under each paper
+    show_feedback: bool = True  # "More like this · Less like this" under each paper
     # Readers without their own choice get this rhythm: daily, weekly or weekly:<weekday>.
     cadence: str = "daily"
     catching_on: CatchingOnConfig | None = None
@@ -197,6 +198,11 @@ class CollectConfig(Strict):
     seen_window_days: int | None = Field(default=None, ge=1, description="null: forever")
     skip_seen: bool = True  # false: mail a day's papers even if an earlier issue had them
     user_agent: str | None = None
+    arxiv_api_url: str = Field(
+        default="https://export.arxiv.org",
+        pattern=HTTPS_OR_HTTP,
+        description="where the arXiv ids of similar_to profiles are looked up",
+    )
 
 
 SourceConfig = Annotated[
@@ -207,7 +213,18 @@ SourceConfig = Annotated[
 
 SearchField = Literal["title", "abstract", "keywords"]
 TopicSort = Literal["relevance", "upvotes", "date"]
-MATCH_CONDITIONS = ("keywords", "regex", "categories", "authors", "ai_keywords", "min_upvotes")
+MATCH_CONDITIONS = (
+    "keywords",
+    "regex",
+    "categories",
+    "authors",
+    "ai_keywords",
+    "min_upvotes",
+    "similar_to",
+)
+# New-style (2510.01234, optional version) and old-style (cs.LG/0601001) arXiv identifiers.
+ARXIV_ID = r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$"
+LIBRARY_SUFFIXES = (".bib", ".csv")
 MATCH_COMBINATORS = ("any", "all", "none")
 
 
@@ -235,6 +252,49 @@ Regex = Annotated[str, AfterValidator(_valid_regex)]
 Regexes = Annotated[list[Regex], BeforeValidator(_one_or_many)]
 
 
+def _ids_alone(value: Any) -> Any:
+    # `similar_to: [2510.01234, 2510.05678]` is the short form of `similar_to: {papers: [...]}`.
+    if isinstance(value, str | list):
+        return {"papers": _one_or_many(value)}
+    return value
+
+
+def _library_file(value: str) -> str:
+    if not value.lower().endswith(LIBRARY_SUFFIXES):
+        raise ValueError(
+            f"{value!r} is not a library export: give a .bib (BibTeX) or .csv (Zotero, Mendeley)"
+        )
+    return value
+
+
+ArxivIdTerm = Annotated[str, Field(pattern=ARXIV_ID)]
+
+
+class SimilarToConfig(Strict):
+    """Papers like these: a TF-IDF profile of the titles and abstracts of ``papers`` (arXiv
+    ids, looked up through the arXiv API and cached) and of every entry of ``library``."""
+
+    papers: list[ArxivIdTerm] = Field(default_factory=list, description="arXiv ids")
+    library: Annotated[str, AfterValidator(_library_file)] | None = Field(
+        default=None, description="a .bib or .csv export, relative to this file"
+    )
+    threshold: float = Field(
+        default=0.12, gt=0, le=1, description="cosine similarity a paper needs, 0 < t <= 1"
+    )
+    weight: float = Field(
+        default=10.0, gt=0, le=100, description="relevance added per unit of similarity"
+    )
+
+    @model_validator(mode="after")
+    def _has_papers(self) -> SimilarToConfig:
+        if not self.papers and self.library is None:
+            raise ValueError("no profile: give papers (arXiv ids) or library (a .bib or .csv)")
+        return self
+
+
+SimilarTo = Annotated[SimilarToConfig, BeforeValidator(_ids_alone)]
+
+
 class MatchConfig(Strict):
     """A rule block. Every condition given in one block must hold (AND); inside one list any
     entry may hit (OR); ``any``/``all``/``none`` nest further blocks. See docs/topics.md."""
@@ -245,6 +305,7 @@ class MatchConfig(Strict):
     authors: Terms = Field(default_factory=list)
     ai_keywords: Terms = Field(default_factory=list, description="HF AI keyword tags")
     min_upvotes: int | None = Field(default=None, ge=0)
+    similar_to: SimilarTo | None = None
     fields: list[SearchField] | None = Field(default=None, min_length=1)
     any: list[MatchConfig] | None = Field(default=None, min_length=1)
     all: list[MatchConfig] | None = Field(default=None, min_length=1)

@@ -20,11 +20,14 @@ from dataclasses import dataclass, replace
 
 from newsletter.errors import BudgetError
 from newsletter.models import Issue
-from newsletter.render.context import PLACEHOLDERS, CardStyle, RenderContext
+from newsletter.render.context import FEEDBACK_TOKEN, PLACEHOLDERS, CardStyle, RenderContext
 
 # A per-recipient URL replaces each placeholder after rendering; budget for the longest
-# we make (signed tokens) with room to spare.
+# we make (signed tokens) with room to spare. The feedback placeholder holds a token only,
+# of a fixed largest size (tests/test_tokens.py checks the two agree).
 URL_RESERVE = 300
+FEEDBACK_TOKEN_RESERVE = 28
+RESERVE = {p: FEEDBACK_TOKEN_RESERVE if p == FEEDBACK_TOKEN else URL_RESERVE for p in PLACEHOLDERS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ class Fitted:
 
 def budgeted_size(html: str) -> int:
     """Bytes the HTML will have once every placeholder holds a real URL (it is ASCII)."""
-    extra = sum(html.count(p) * (URL_RESERVE - len(p)) for p in PLACEHOLDERS)
+    extra = sum(html.count(p) * (RESERVE[p] - len(p)) for p in PLACEHOLDERS)
     return len(html.encode("utf-8")) + extra
 
 

@@ -1,8 +1,8 @@
 """What templates and the text part share: wording, counts, summaries, links.
 
-Per-recipient values (unsubscribe and preferences URLs) are placeholders here: a segment is
-rendered once and ``delivery.message.expand`` fills them per recipient (or a provider
-substitutes them).
+Per-recipient values (unsubscribe and preferences URLs, the token of the "more like this"
+links) are placeholders here: a segment is rendered once and ``delivery.message.expand``
+fills them per recipient (or a provider substitutes them).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from newsletter.models import Issue, Paper, Section
 from newsletter.render.palette import DARK, LIGHT, Palette
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 # readers. tests/render/test_placeholders.py proves it.
 UNSUBSCRIBE_URL = "%%unsubscribe_url%%"
 PREFERENCES_URL = "%%preferences_url%%"
-PLACEHOLDERS = (UNSUBSCRIBE_URL, PREFERENCES_URL)
+# Twice in every card: the reader's feedback token only (``TokenSigner.feedback_token``, at
+# most ``FEEDBACK_TOKEN_CHARS``), so the budget reserves a token's length, not a URL's.
+FEEDBACK_TOKEN = "%%fb%%"
+PLACEHOLDERS = (UNSUBSCRIBE_URL, PREFERENCES_URL, FEEDBACK_TOKEN)
 
 # The why-this-paper line names at most this many terms; the rest are counted ("+2").
 REASON_TERMS = 3
@@ -51,6 +54,7 @@ class RenderContext:
     card: CardStyle = "full"
     thumbnails: int = 0  # the first N papers of each topic show their thumbnail
     reasons: bool = True  # the "matched: ..." line under each paper (``show_reasons``)
+    feedback: bool = True  # "More like this · Less like this" under each paper
     web_font_url: str | None = None
     web_font_family: str | None = None
     html_budget_bytes: int = 100_000
@@ -132,6 +136,18 @@ class RenderContext:
             return section.notes[paper.id]
         terms = section.reasons.get(paper.id, ()) if self.reasons else ()
         return reason_line(terms) if terms else ""
+
+    def feedback_links(self, paper: Paper) -> list[tuple[str, str]]:
+        """ "More like this" and "Less like this": each opens a page whose button records
+        the choice (a GET records nothing: scanners open every link). Not on title-only
+        cards, like the why-line: the budget's step 2 is for days too big to rate."""
+        if not self.feedback or self.card == "title":
+            return []
+        base, paper_id = self.base_url.rstrip("/"), quote(paper.id, safe="/")
+        return [
+            ("More like this", f"{base}/more/{FEEDBACK_TOKEN}/{paper_id}"),
+            ("Less like this", f"{base}/less/{FEEDBACK_TOKEN}/{paper_id}"),
+        ]
 
     def thumbnail(self, section: Section, paper: Paper) -> str | None:
         """The paper's thumbnail when it is among its topic's first ``thumbnails`` papers,
@@ -270,6 +286,7 @@ def build_context(
         short_summary_chars=settings.short_summary_chars,
         thumbnails=settings.show_thumbnails,
         reasons=settings.show_reasons,
+        feedback=settings.show_feedback,
         web_font_url=settings.web_font_url,
         web_font_family=settings.web_font_family,
         html_budget_bytes=settings.html_budget_bytes,

@@ -79,9 +79,10 @@ def _paper(paper: Paper, ctx: RenderContext, refs: list[str], reason: str) -> li
     summary = ctx.summary(paper)
     if summary:
         lines += _wrap(summary, "  ")
-    links = [f"{label} {_ref(refs, url)}" for label, url in ctx.links(paper)]
-    if links:
-        lines += _pack(links, "  ")
+    for group in (ctx.links(paper), ctx.feedback_links(paper)):  # feedback on its own line
+        links = [f"{label} {_ref(refs, url)}" for label, url in group]
+        if links:
+            lines += _pack(links, "  ")
     return [*lines, ""]
 
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 import sqlalchemy
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
@@ -181,6 +182,25 @@ class CatchingOnSectionRow(Base):
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
     digest: Mapped[str] = mapped_column(String(64))  # of ``papers``: a rerun reuses the row
     papers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class FeedbackRow(Base):
+    """A reader's latest "more like this" (``liked``) or "less like this" on one paper, with
+    the paper's title and text as the email showed them: what their ranking trains on, kept
+    even after the paper leaves the archive. Undo deletes the row."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("reader_id", "paper_id", name="uq_feedback_choice"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reader_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    paper_id: Mapped[str] = mapped_column(String(100))
+    liked: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class SettingRow(Base):

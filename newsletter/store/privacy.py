@@ -2,9 +2,10 @@
 unconfirmed sign-up is kept.
 
 ``forget_reader`` deletes every row that names the address (subscription, deliveries, bounce
-records) and keeps only an HMAC-SHA256 of it, keyed with a secret kept in the database
-(``settings.forget_key``): it cannot be read back into an address, but a CSV import or a
-YAML sync that brings the address again is recognised and left out unless forced.
+records, "more like this" choices) and keeps only an HMAC-SHA256 of it, keyed with a secret
+kept in the database (``settings.forget_key``): it cannot be read back into an address, but
+a CSV import or a YAML sync that brings the address again is recognised and left out unless
+forced.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from newsletter.models import SubscriberStatus
 from newsletter.store.db import (
     DeliveryRow,
+    FeedbackRow,
     ForgottenRow,
     IssueRow,
     SoftBounceRow,
@@ -57,6 +59,9 @@ def reader_data(engine: Engine, email: str) -> dict[str, Any] | None:
         ).all()
         if row is None and not deliveries and suppression is None and not bounces:
             return None
+        choices = session.scalars(
+            select(FeedbackRow).where(FeedbackRow.reader_id == row.id).order_by(FeedbackRow.at)
+        ).all() if row is not None else []  # fmt: skip
         return {
             "email": row.email if row else address,
             "subscription": _subscription(row),
@@ -70,6 +75,15 @@ def reader_data(engine: Engine, email: str) -> dict[str, Any] | None:
                 for d in deliveries
             ],
             "events": _events(suppression, bounces),
+            "feedback": [
+                {
+                    "paper": c.paper_id,
+                    "title": c.title,
+                    "choice": "more like this" if c.liked else "less like this",
+                    "at": _iso(c.at),
+                }
+                for c in choices
+            ],
         }
 
 
@@ -109,7 +123,9 @@ def forget_reader(engine: Engine, email: str) -> bool:
     address = email.strip().lower()
     digest = address_digest(forget_key(engine), address)
     with Session(engine) as session:
-        erased = 0
+        mine = select(SubscriberRow.id).where(func.lower(SubscriberRow.email) == address)
+        result = session.execute(delete(FeedbackRow).where(FeedbackRow.reader_id.in_(mine)))
+        erased = int(getattr(result, "rowcount", 0) or 0)
         for table, column in (
             (SubscriberRow, SubscriberRow.email),
             (DeliveryRow, DeliveryRow.email),

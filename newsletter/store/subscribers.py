@@ -68,14 +68,6 @@ def _to_model(row: Any, topics: frozenset[str] | _Unset | None = UNSET) -> Subsc
     )
 
 
-def email_of(engine: Engine, reader_id: int) -> str | None:
-    """The address of the reader with this row id (what a link token names)."""
-    table = _subscribers_table()
-    with engine.connect() as connection:
-        email: str | None = connection.scalar(select(table.c.email).where(table.c.id == reader_id))
-        return email
-
-
 def set_cadence(
     engine: Engine, email: str, cadence: Cadence, today: dt.date, default: Cadence
 ) -> bool:
@@ -99,6 +91,15 @@ def set_cadence(
         row.updated_at = utcnow()
         session.commit()
         return True
+
+
+@translated("look up the reader")
+def email_of(engine: Engine, reader_id: int) -> str | None:
+    """The address of the reader with this row id (what a link token names)."""
+    table = _subscribers_table()
+    with engine.connect() as connection:
+        email: str | None = connection.scalar(select(table.c.email).where(table.c.id == reader_id))
+        return email
 
 
 @translated("look up the reader")

@@ -7,21 +7,23 @@ The explanation is computed by the same code that groups the issue (``place_pape
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsletter.config.models import GroupingConfig, TopicConfig
 from newsletter.models import Paper, Section
+from newsletter.profiles.similarity import Profile
 from newsletter.topics.grouping import (
     Match,
     Placement,
+    RuleSet,
     build_sections,
     compile_topics,
     place_papers,
 )
 from newsletter.topics.rules import DEFAULT_FIELDS as FIELDS
-from newsletter.topics.rules import Hit
+from newsletter.topics.rules import Hit, similar_conditions
 from newsletter.topics.terms import PaperText
 
 
@@ -35,12 +37,32 @@ class TopicCount:
 
 
 @dataclass(frozen=True, slots=True)
+class Nearest:
+    """A paper's nearest profile paper for one ``similar_to`` rule."""
+
+    rule: str
+    paper_id: str
+    title: str
+    score: float
+    threshold: float
+
+    def __str__(self) -> str:
+        verdict = "matches" if self.score >= self.threshold else "below"
+        return (
+            f'{self.rule}: nearest {self.paper_id} "{self.title}", similarity {self.score:.2f}'
+            f" ({verdict} threshold {self.threshold:g})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
     membership: str
     catch_all: str | None
     placements: list[Placement]
     sections: list[Section]
     counts: list[TopicCount]
+    # (topic, paper id) -> each similar_to verdict, matched or not: "the nearest is X at 0.12"
+    similarity: Mapping[tuple[str, str], list[Nearest]] = field(default_factory=dict)
 
     @property
     def unmatched(self) -> list[Paper]:
@@ -66,10 +88,13 @@ class Explanation:
 
 
 def explain(
-    papers: Sequence[Paper], topics: Sequence[TopicConfig], grouping: GroupingConfig
+    papers: Sequence[Paper],
+    topics: Sequence[TopicConfig],
+    grouping: GroupingConfig,
+    profiles: Mapping[str, Profile] | None = None,
 ) -> Explanation:
     """Group the papers as the issue would, keeping every topic each paper matched."""
-    rules = compile_topics(topics)
+    rules = compile_topics(topics, profiles)
     placements = [
         _with_original_text(p)
         for p in place_papers(papers, rules, grouping.membership, every_topic=True)
@@ -84,7 +109,29 @@ def explain(
     unmatched = sum(1 for p in placements if not p.placed)
     if grouping.catch_all:
         counts.append(TopicCount(grouping.catch_all, unmatched, unmatched, 0, catch_all=True))
-    return Explanation(grouping.membership, grouping.catch_all, placements, sections, counts)
+    similarity = _similarity(rules, placements)
+    return Explanation(
+        grouping.membership, grouping.catch_all, placements, sections, counts, similarity
+    )
+
+
+def _similarity(
+    rules: RuleSet, placements: Sequence[Placement]
+) -> dict[tuple[str, str], list[Nearest]]:
+    verdicts: dict[tuple[str, str], list[Nearest]] = {}
+    for rule in rules:
+        for condition in similar_conditions(rule.condition):
+            for placement in placements:
+                found = condition.similarity(placement.paper)
+                nearest = Nearest(
+                    condition.rule,
+                    found.nearest.id,
+                    found.nearest.title,
+                    found.score,
+                    condition.threshold,
+                )
+                verdicts.setdefault((rule.topic.name, placement.paper.id), []).append(nearest)
+    return verdicts
 
 
 def _with_original_text(placement: Placement) -> Placement:
@@ -113,7 +160,11 @@ def matched_words(hits: Sequence[Hit]) -> list[str]:
     """``title: "video generation"`` style labels, one per distinct hit."""
     seen: dict[str, None] = {}
     for hit in hits:
-        seen.setdefault(f'{hit.field}: "{hit.text}"', None)
+        if hit.field == "similar_to":  # the term names the nearest profile paper
+            paper_id, _, title = hit.term.partition(": ")
+            seen.setdefault(f'nearest {paper_id} "{title}", similarity {hit.text}', None)
+        else:
+            seen.setdefault(f'{hit.field}: "{hit.text}"', None)
     return list(seen)
 
 
@@ -133,6 +184,22 @@ def match_to_dict(match: Match) -> dict[str, Any]:
     }
 
 
+def _nearest_json(explanation: Explanation, paper_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "topic": topic,
+            "rule": n.rule,
+            "nearest": n.paper_id,
+            "nearest_title": n.title,
+            "similarity": n.score,
+            "threshold": n.threshold,
+        }
+        for (topic, listed), found in explanation.similarity.items()
+        if listed == paper_id
+        for n in found
+    ]
+
+
 def to_json(explanation: Explanation) -> dict[str, Any]:
     """A stable, documented shape for scripts (see docs/topics.md)."""
     hidden = explanation.hidden_ids()
@@ -140,17 +207,17 @@ def to_json(explanation: Explanation) -> dict[str, Any]:
     for placement in explanation.placements:
         paper = placement.paper
         placed = [m.topic.topic.name for m in placement.placed]
-        papers.append(
-            {
-                "id": paper.id,
-                "title": paper.title,
-                "upvotes": paper.upvotes,
-                "topics": placed or ([explanation.catch_all] if explanation.catch_all else []),
-                "matched": bool(placed),
-                "hidden_in": [t for t in placed if (t, paper.id) in hidden],
-                "matches": [match_to_dict(m) for m in placement.matches],
-            }
-        )
+        entry: dict[str, Any] = {
+            "id": paper.id,
+            "title": paper.title,
+            "upvotes": paper.upvotes,
+            "topics": placed or ([explanation.catch_all] if explanation.catch_all else []),
+            "matched": bool(placed),
+            "hidden_in": [t for t in placed if (t, paper.id) in hidden],
+            "matches": [match_to_dict(m) for m in placement.matches],
+        }
+        nearest = _nearest_json(explanation, paper.id)
+        papers.append(entry | ({"similar_to": nearest} if nearest else {}))
     return {
         "membership": explanation.membership,
         "catch_all": explanation.catch_all,

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterator, Sequence
+import textwrap
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from newsletter.config.models import GroupingConfig, TopicConfig, TopicSort
 from newsletter.models import Paper, Section, Topic
-from newsletter.topics.rules import Condition, Hit, compile_match
+from newsletter.profiles.similarity import Profile
+from newsletter.topics.rules import Condition, Hit, compile_match, similar_conditions
 from newsletter.topics.terms import PaperText
 
 # An upvote is a reader's vote for the paper, not for the topic: it counts, but with
 # diminishing returns (40 upvotes ~ one title hit), so it orders papers of equal evidence.
 UPVOTE_WEIGHT = 1.0
 CATCH_ALL_DESCRIPTION = "Papers no topic rule matched."
+SIMILAR_TITLE_CHARS = 48  # "similar to <title>" in the why-line: enough to recognise the paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,12 @@ class RuleSet:
 
     topics: tuple[CompiledTopic, ...]
     anchors: frozenset[str]
+
+    def prime(self, papers: Sequence[Paper]) -> None:
+        """Score the day's papers against every ``similar_to`` profile at once."""
+        for rule in self.topics:
+            for condition in similar_conditions(rule.condition):
+                condition.prime(papers)
 
     def __iter__(self) -> Iterator[CompiledTopic]:
         return iter(self.topics)
@@ -69,13 +78,15 @@ class Placement:
     placed: list[Match] = field(default_factory=list)
 
 
-def compile_topics(configs: Sequence[TopicConfig]) -> RuleSet:
-    """Compile every rule once, not per paper."""
+def compile_topics(
+    configs: Sequence[TopicConfig], profiles: Mapping[str, Profile] | None = None
+) -> RuleSet:
+    """Compile every rule once, not per paper; ``profiles`` from ``build_profiles``."""
     topics = tuple(
         CompiledTopic(
             index=i,
             topic=Topic(name=c.name, description=c.description, emoji=c.emoji),
-            condition=compile_match(c.match, f"topics[{i}].match"),
+            condition=compile_match(c.match, f"topics[{i}].match", profiles=profiles),
             max_papers=c.max_papers,
             sort=c.sort,
         )
@@ -119,6 +130,7 @@ def place_papers(
     *,
     every_topic: bool = False,
 ) -> list[Placement]:
+    rules.prime(papers)
     return [place_paper(p, rules, membership, every_topic=every_topic) for p in papers]
 
 
@@ -146,10 +158,13 @@ def group_compiled(
 
 
 def group_by_topic(
-    papers: Sequence[Paper], topics: Sequence[TopicConfig], grouping: GroupingConfig
+    papers: Sequence[Paper],
+    topics: Sequence[TopicConfig],
+    grouping: GroupingConfig,
+    profiles: Mapping[str, Profile] | None = None,
 ) -> list[Section]:
     """The issue's sections: configured topics in order, then the catch-all."""
-    return group_compiled(papers, compile_topics(topics), grouping)
+    return group_compiled(papers, compile_topics(topics, profiles), grouping)
 
 
 def filter_sections(sections: Sequence[Section], wanted: frozenset[str] | None) -> list[Section]:
@@ -178,8 +193,8 @@ def _section(rule: CompiledTopic, matches: list[Match]) -> Section:
 
 def reason_terms(hits: Sequence[Hit]) -> tuple[str, ...]:
     """What placed a paper under a topic, in rule order, each term once: the configured
-    entry, except a regex (its source reads as noise: the text it found is shown) and an
-    upvote floor ("≥ 50 upvotes")."""
+    entry, except a regex (its source reads as noise: the text it found is shown), an
+    upvote floor ("≥ 50 upvotes") and a ``similar_to`` profile (its nearest paper's title)."""
     labels: dict[str, None] = {}
     for hit in hits:
         labels.setdefault(reason_label(hit), None)
@@ -191,6 +206,9 @@ def reason_label(hit: Hit) -> str:
         return f"{hit.term.replace('>=', '≥')} upvotes"
     if hit.rule.rsplit(".", 1)[-1].startswith("regex"):
         return hit.text
+    if hit.field == "similar_to":
+        title = hit.term.split(": ", 1)[-1]  # the term is "<id>: <title>"
+        return "similar to " + textwrap.shorten(title, SIMILAR_TITLE_CHARS, placeholder="…")
     return hit.term
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from newsletter.config.models import MatchConfig
+from newsletter.config.models import MatchConfig, SimilarToConfig
 from newsletter.config.regex import compile_pattern
+from newsletter.errors import NewsletterError
+from newsletter.models import Paper
+from newsletter.profiles.similarity import Profile, Similarity
 from newsletter.topics.terms import PaperText, Phrase, compile_phrase, normalize_name
 
 # A title hit says more about a paper than a tag, and a tag more than a passing mention.
@@ -275,6 +278,38 @@ class UpvotesCondition(Condition):
         )
 
 
+class SimilarCondition(Condition):
+    """TF-IDF similarity to a profile: holds from ``threshold`` on and adds ``weight`` x the
+    similarity. The day's papers are scored together (``prime``: one matrix product, once a
+    run); a paper not primed is scored alone, which gives the same nearest paper."""
+
+    def __init__(self, rule: str, profile: Profile, config: SimilarToConfig) -> None:
+        self.rule = rule
+        self.profile = profile
+        self.threshold = config.threshold
+        self.weight = config.weight
+        self.scores: dict[str, Similarity] = {}
+
+    def prime(self, papers: Sequence[Paper]) -> None:
+        self.scores.update(self.profile.score(papers))
+
+    def similarity(self, paper: Paper) -> Similarity:
+        if paper.id not in self.scores:
+            self.prime([paper])
+        return self.scores[paper.id]
+
+    def evaluate(self, doc: PaperText) -> MatchOutcome | None:
+        found = self.similarity(doc.paper)
+        if found.score < self.threshold:
+            return None
+        nearest = found.nearest
+        term = f"{nearest.id}: {nearest.title}"
+        weight = round(self.weight * found.score, 6)
+        return MatchOutcome(
+            weight, (Hit(self.rule, "similar_to", term, f"{found.score:.2f}", weight),)
+        )
+
+
 class AllOf(Condition):
     def __init__(self, children: Sequence[Condition]) -> None:
         self.children = tuple(children)
@@ -326,10 +361,22 @@ def _merge(outcomes: Sequence[MatchOutcome]) -> MatchOutcome:
     return MatchOutcome(sum(o.score for o in outcomes), tuple(h for o in outcomes for h in o.hits))
 
 
+def similar_conditions(condition: Condition) -> Iterator[SimilarCondition]:
+    """Every ``similar_to`` inside a compiled rule, to score the day's papers in one go."""
+    if isinstance(condition, SimilarCondition):
+        yield condition
+    for child in getattr(condition, "children", ()):
+        yield from similar_conditions(child)
+
+
 def compile_match(
-    config: MatchConfig, rule: str, fields: Sequence[str] = DEFAULT_FIELDS
+    config: MatchConfig,
+    rule: str,
+    fields: Sequence[str] = DEFAULT_FIELDS,
+    profiles: Mapping[str, Profile] | None = None,
 ) -> Condition:
-    """Compile one block; ``rule`` is its key path, ``fields`` what its parent searches."""
+    """Compile one block; ``rule`` is its key path, ``fields`` what its parent searches,
+    ``profiles`` the built ``similar_to`` profiles by key path (``build_profiles``)."""
     fields = tuple(config.fields or fields)
     children: list[Condition] = []
     # Cheap, selective conditions first: a block fails at its first failing condition.
@@ -345,9 +392,26 @@ def compile_match(
         children.append(KeywordCondition(f"{rule}.keywords", config.keywords, fields))
     if config.regex:
         children.append(RegexCondition(f"{rule}.regex", config.regex, fields))
+    if config.similar_to is not None:
+        children.append(_similar(config.similar_to, f"{rule}.similar_to", profiles or {}))
     for name, combinator in (("any", AnyOf), ("all", AllOf), ("none", NoneOf)):
         blocks = getattr(config, name) or []
         if blocks:
-            nested = [compile_match(b, f"{rule}.{name}[{i}]", fields) for i, b in enumerate(blocks)]
+            nested = [
+                compile_match(b, f"{rule}.{name}[{i}]", fields, profiles)
+                for i, b in enumerate(blocks)
+            ]
             children.append(combinator(nested))
     return children[0] if len(children) == 1 else AllOf(children)
+
+
+def _similar(
+    config: SimilarToConfig, rule: str, profiles: Mapping[str, Profile]
+) -> SimilarCondition:
+    profile = profiles.get(rule)
+    if profile is None:
+        raise NewsletterError(
+            f"{rule}: its profile was not built; build the run's profiles first"
+            " (newsletter.profiles.build_profiles) and pass them to compile_topics"
+        )
+    return SimilarCondition(rule, profile, config)

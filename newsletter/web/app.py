@@ -5,7 +5,9 @@ Routes (the links in every email point at these, under ``newsletter.base_url``):
     GET  /  /subscribe          the form: address and topics
     POST /subscribe             ask for a subscription (sends the confirmation email)
     GET  /confirm/{token}       a page with a button; POST (CSRF): activate (the link lives 3 days)
-    GET|POST /preferences/{token}  choose topics, pause, unsubscribe
+    GET|POST /preferences/{token}  choose topics, pause, unsubscribe; lists feedback choices
+    POST /preferences/{token}/feedback/undo|reset   undo one choice (CSRF), or every one
+    GET  /more/{token}/{paper}  a page with a button; POST (CSRF): "more like this" (also /less)
     GET  /preferences/{token}/data    everything held about the reader (JSON)
     POST /preferences/{token}/forget  erase it (CSRF-protected)
     GET  /unsubscribe/{token}   a page with a button; POST: RFC 8058 one-click unsubscribe
@@ -48,9 +50,11 @@ from newsletter.web.archive import (
 from newsletter.web.assets import favicon, topics_script
 from newsletter.web.context import TopicChoice, WebContext, web_context
 from newsletter.web.csrf import CsrfGuard
+from newsletter.web.feedback import feedback_page
 from newsletter.web.pages import Pages
 from newsletter.web.ratelimit import RateLimiter
 from newsletter.web.reader import (
+    feedback_choice,
     forget_me,
     preferences,
     reader_data_download,
@@ -63,7 +67,7 @@ from newsletter.web.webhook import load_public_key, sendgrid_events
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("newsletter.web.access")
-_TOKEN_PATH = re.compile(r"^(/(?:confirm|preferences|unsubscribe)/).+$")
+_TOKEN_PATH = re.compile(r"^(/(?:confirm|preferences|unsubscribe|more|less)/).+$")
 
 # Our pages need nothing from elsewhere; token URLs must not leak through Referer.
 SECURITY_HEADERS = {
@@ -83,6 +87,9 @@ ROUTES = [
     Route("/preferences/{token}", preferences, methods=["GET", "POST"]),
     Route("/preferences/{token}/data", reader_data_download, methods=["GET"]),
     Route("/preferences/{token}/forget", forget_me, methods=["POST"]),
+    Route("/preferences/{token}/feedback/{action:str}", feedback_choice, methods=["POST"]),
+    Route("/more/{token}/{paper:path}", feedback_page, methods=["GET", "POST"]),
+    Route("/less/{token}/{paper:path}", feedback_page, methods=["GET", "POST"]),
     Route("/unsubscribe", unsubscribe_help, methods=["GET"]),
     Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET"]),
     Route("/unsubscribe/{token}", unsubscribe_now, methods=["POST"]),

@@ -1,4 +1,5 @@
-"""Routes a reader reaches from the signed links in every email: preferences and unsubscribe.
+"""Routes a reader reaches from the signed links in every email: preferences (with the
+"more like this" choices, each undoable) and unsubscribe.
 
 Only a valid token shows anything about an address, and a valid token for an address we do
 not know gets exactly the page a forged token gets.
@@ -11,7 +12,7 @@ no confirmation, no redirect. The GET shows a button that sends that same POST.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
@@ -21,9 +22,11 @@ from starlette.responses import JSONResponse, Response
 from newsletter.errors import FormInputError, TokenError
 from newsletter.models import WEEKDAYS, Cadence, Subscriber, SubscriberStatus
 from newsletter.store.audience import address_key, find_reader, holder_email
+from newsletter.store.feedback import FeedbackChoice
 from newsletter.store.privacy import forget_reader, reader_data
 from newsletter.tokens import Purpose
 from newsletter.web.context import WebContext, web_context
+from newsletter.web.feedback import choices_of, reset, undo
 from newsletter.web.forms import parse_topics, read_form
 from newsletter.web.subscriptions import (
     CHOOSABLE,
@@ -61,8 +64,40 @@ async def preferences(request: Request) -> Response:
         return web.pages.page("message.html", kind="stopped", private=True)
     if request.method == "GET":
         status = reader.status if reader.status in CHOOSABLE else SubscriberStatus.ACTIVE
-        return _preferences_page(web, request, email, reader.topics, status, reader=reader)
+        choices = await choices_of(web, reader)
+        return _preferences_page(
+            web, request, email, reader.topics, status, reader=reader, choices=choices
+        )
     return await _save(web, request, email)
+
+
+async def feedback_choice(request: Request) -> Response:
+    """POST ``/preferences/<token>/feedback/undo`` (one choice, ``paper`` in the form) or
+    ``.../feedback/reset`` (every choice): CSRF-checked, then the preferences page again."""
+    web = web_context(request)
+    email = await _verify(web, request, "preferences")
+    if isinstance(email, Response):
+        return email
+    reader = await run_in_threadpool(find_reader, web.engine, web.listed, email)
+    if reader is None:
+        return _bad_link(web)
+    try:
+        form = await read_form(request)
+    except FormInputError as problem:
+        return _bad_link(web, str(problem))
+    if not web.csrf.check(request, form):
+        return web.pages.page("message.html", 403, kind="csrf")
+    if request.path_params["action"] == "reset":
+        await reset(web, reader)
+    else:
+        await undo(web, reader, str(form.get("paper", "")))
+    status = reader.status if reader.status in CHOOSABLE else SubscriberStatus.ACTIVE
+    choices = await choices_of(web, reader)
+    path = request.url.path.rsplit("/feedback/", 1)[0]
+    return _preferences_page(
+        web, request, email, reader.topics, status, reader=reader, choices=choices,
+        undone=True, action=path,
+    )  # fmt: skip
 
 
 def _today(web: WebContext) -> dt.date:
@@ -105,8 +140,9 @@ async def _save(web: WebContext, request: Request, email: str) -> Response:
             web, request, email, None, SubscriberStatus.ACTIVE, 400, error="Please choose one."
         )
     saved = await run_in_threadpool(save_preferences, web.engine, email, topics, status, rhythm)
+    choices = await choices_of(web, saved)
     return _preferences_page(
-        web, request, email, saved.topics, saved.status, saved=True, reader=saved
+        web, request, email, saved.topics, saved.status, saved=True, reader=saved, choices=choices
     )
 
 
@@ -121,6 +157,9 @@ def _preferences_page(
     error: str = "",
     saved: bool = False,
     reader: Subscriber | None = None,
+    choices: Sequence[FeedbackChoice] = (),
+    undone: bool = False,
+    action: str | None = None,
 ) -> Response:
     token, fresh = web.csrf.token_for(request)
     default = web.loaded.model.newsletter.default_cadence
@@ -143,7 +182,9 @@ def _preferences_page(
         csrf_token=token,
         error=error,
         saved=saved,
-        action=request.url.path,
+        choices=choices,
+        undone=undone,
+        action=action or request.url.path,
     )
     web.csrf.set_cookie(response, fresh)
     return response

@@ -84,7 +84,7 @@ def test_export_one_reader_forget_and_import_leaves_them_out(
     assert exported.exit_code == 0, exported.output
     data = json.loads(exported.stdout)
     assert data["subscription"]["name"] == "Ada" and data["deliveries"] == []
-    assert set(data) == {"email", "subscription", "deliveries", "events"}
+    assert set(data) == {"email", "subscription", "deliveries", "events", "feedback"}
     forgotten = run_cli("subscribers", "forget", "kim@example.org", "--yes")
     assert forgotten.exit_code == 0 and "erased" in forgotten.output
     missing = run_cli("subscribers", "export", "--email", "kim@example.org")

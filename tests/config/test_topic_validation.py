@@ -134,7 +134,7 @@ def test_missing_and_empty_rules_are_rejected() -> None:
     assert found[0] == "topics.yaml:9:5: topics[0].match: required key is missing"
     assert found[1].startswith("topics.yaml:11:12: topics[1].match: empty rule: give at least one")
     assert (
-        "keywords, regex, categories, authors, ai_keywords, min_upvotes, any, all, none"
+        "keywords, regex, categories, authors, ai_keywords, min_upvotes, similar_to, any, all, none"
         in (found[1])
     )
     assert (

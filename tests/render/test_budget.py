@@ -12,7 +12,7 @@ from newsletter.delivery.message import build_mime
 from newsletter.errors import BudgetError, TemplateError
 from newsletter.models import Issue, OutgoingEmail
 from newsletter.render import Renderer
-from newsletter.render.budget import budgeted_size
+from newsletter.render.budget import FEEDBACK_TOKEN_RESERVE, budgeted_size
 from tests.render.htmlread import read_html
 
 MORE_LINK = re.compile(r"(\d+) more papers? in (.+) \(archive\)")
@@ -47,15 +47,24 @@ def filled(issue: Issue) -> Issue:
 @pytest.mark.parametrize("fill", [False, True], ids=["seed", "seed-filled"])
 def test_seed_page_is_under_50k_at_full_detail(render, seed_issue, fill: bool) -> None:
     issue = filled(seed_issue) if fill else seed_issue
-    rendered = render(issue, reasons=False)
+    rendered = render(issue, reasons=False, feedback=False)
     assert seed_issue.paper_count == 63
     assert rendered.step == 0
     assert rendered.budgeted_bytes <= 50_000, rendered.budgeted_bytes
     # The why-this-paper line (on by default) costs at most 40 bytes a paper and keeps the
     # full step: 63 lines cannot fit in the 152 bytes the filled page leaves under 50,000.
-    with_reasons = render(issue)
+    with_reasons = render(issue, feedback=False)
     assert with_reasons.step == 0
     assert with_reasons.budgeted_bytes - rendered.budgeted_bytes <= 40 * 63
+    # "More like this · Less like this" (on by default): two links of the base URL, the
+    # reader's token (budgeted at its largest) and the paper id, about 100 bytes of markup.
+    with_feedback = render(issue)
+    assert with_feedback.step == 0
+    base = len(with_feedback.html.split("/more/")[0].rsplit('href="', 1)[1])
+    per_paper = 100 + 2 * (base + FEEDBACK_TOKEN_RESERVE + len("/more//2408.10038"))
+    cost = with_feedback.budgeted_bytes - with_reasons.budgeted_bytes
+    assert cost <= per_paper * 63, (cost, per_paper)
+    assert with_feedback.budgeted_bytes <= 70_000
     shown, folded = accounted_titles(rendered.html, seed_issue)
     assert len(shown) == 63 and not folded
     # Summaries are there, cut at a sentence end.

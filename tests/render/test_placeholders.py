@@ -7,7 +7,12 @@ from pathlib import Path
 
 from newsletter.delivery.message import Recipient, expand
 from newsletter.models import OutgoingEmail
-from newsletter.render.context import PLACEHOLDERS, PREFERENCES_URL, UNSUBSCRIBE_URL
+from newsletter.render.context import (
+    FEEDBACK_TOKEN,
+    PLACEHOLDERS,
+    PREFERENCES_URL,
+    UNSUBSCRIBE_URL,
+)
 from tests.readers import read_eml
 from tests.render.htmlread import read_html
 
@@ -31,7 +36,11 @@ def for_reader(rendered, unsubscribe_url: str, preferences_url: str) -> Outgoing
         message_id="",
         date=dt.datetime.now(dt.UTC),
     )
-    values = {UNSUBSCRIBE_URL: unsubscribe_url, PREFERENCES_URL: preferences_url}
+    values = {
+        UNSUBSCRIBE_URL: unsubscribe_url,
+        PREFERENCES_URL: preferences_url,
+        FEEDBACK_TOKEN: "Qk3x_token",
+    }
     return expand(shared, Recipient("ada@example.org", values=values))
 
 
@@ -42,6 +51,10 @@ def test_each_reader_url_is_filled_in(render, sample_issue) -> None:
     hrefs = {link.text: link.href for link in read_html(message.html).links}
     assert hrefs["Unsubscribe"] == unsubscribe
     assert hrefs["Manage your topics"] == preferences
+    first = sample_issue.sections[0].papers[0].id
+    every = {link.href for link in read_html(message.html).links}
+    assert f"http://127.0.0.1:8000/more/Qk3x_token/{first}" in every
+    assert f"http://127.0.0.1:8000/less/Qk3x_token/{first}" in message.text
     assert "%%" not in message.html and "%%" not in message.text
 
 

@@ -5,6 +5,7 @@ phone, and the archive reads as a web page, not as someone's email."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,9 @@ import pytest
 
 from newsletter import pipeline
 from newsletter.config import LoadedConfig
+from newsletter.store.feedback import archived_paper, record_choice
+from newsletter.store.subscribers import get_subscriber
+from tests.web.conftest import outbox_mail
 from tests.web.tokens import real_token
 
 pytestmark = pytest.mark.browser
@@ -27,7 +31,16 @@ def site(app: Any, live: Any, loaded: LoadedConfig, engine: Any) -> dict[str, st
     pipeline.run(loaded, dt.date(2025, 10, 3))
     preferences = real_token(engine, "ada@example.org", "preferences")
     unsubscribe = real_token(engine, "ada@example.org", "unsubscribe")
+    first, second = re.findall(
+        r"https?://\S+/more/\S+", outbox_mail(loaded, "ada@example.org").text
+    )[:2]
+    ada = get_subscriber(engine, "ada@example.org")
+    assert ada is not None and ada.id is not None
+    rated = archived_paper(engine, loaded.model.newsletter.name, second.rsplit("/", 1)[1])
+    assert rated is not None
+    record_choice(engine, ada.id, rated, liked=False)  # the preferences page lists a choice
     return {
+        "more like this": first,
         "subscribe": f"{live.url}/subscribe",
         "archive": f"{live.url}/archive",
         "archived issue": f"{live.url}/archive/2025-10-03",
@@ -82,11 +95,29 @@ def test_every_page_passes_axe(site: dict[str, str], page_in: Any, scheme: str, 
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
+def test_recording_a_choice_and_its_undo_pass_axe(
+    site: dict[str, str], page_in: Any, scheme: str
+) -> None:
+    """The pages after each button: the choice recorded (with its undo), then undone."""
+    page = page_in(scheme, 375)
+    page.goto(site["more like this"])
+    page.get_by_role("button", name="Yes, more like this").click()
+    page.locator("#recorded").wait_for()  # the POST answered with the recorded page
+    assert not serious_problems(page)
+    page.get_by_role("button", name="Undo").click()
+    page.locator("#undone").wait_for()
+    assert not serious_problems(page)
+    undo = page.locator("#choices button.undo")
+    assert undo.count() == 1  # the choice recorded in the fixture is still listed
+    assert "Less like this" in (undo.first.get_attribute("aria-label") or "")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
 def test_nothing_touches_the_edge_of_a_phone(
     site: dict[str, str], page_in: Any, scheme: str
 ) -> None:
     page = page_in(scheme, 375)
-    for name in ("subscribe", "archive", "preferences"):
+    for name in ("subscribe", "archive", "preferences", "more like this"):
         page.goto(site[name])
         for selector in ("main", "footer"):
             box = page.locator(selector).bounding_box()
