@@ -27,6 +27,7 @@ from newsletter.config import LoadedConfig
 from newsletter.errors import NoPapersError
 from newsletter.models import ArchivedPaper, Paper, Section, Subscriber, Topic
 from newsletter.sources.collect import merge_papers
+from newsletter.sources.day import CollectOptions, collect_day
 from newsletter.store.received import received_papers
 from newsletter.topics import group_by_topic
 
@@ -50,8 +51,6 @@ class Rising:
 
 def rising_papers(loaded: LoadedConfig, day: dt.date, today_ids: set[str]) -> Rising | None:
     """The window's papers as listed now (``None`` when catching on is off)."""
-    from newsletter.pipeline import CollectOptions, collect_day
-
     settings = loaded.model.newsletter.catching_on
     if settings is None:
         return None

@@ -22,7 +22,7 @@ from newsletter.compose import IssueComposer
 from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend, get_backend
 from newsletter.dispatch import Delivery, DeliveryProgress, DeliveryTally
-from newsletter.errors import NewsletterError, NoPapersError
+from newsletter.errors import NewsletterError
 from newsletter.models import (
     Cadence,
     DeliveryReason,
@@ -37,8 +37,8 @@ from newsletter.profiles.build import build_profiles
 from newsletter.reader_orders import ReaderOrders
 from newsletter.readers import count_cadence, reader_pages, readers_for_run
 from newsletter.render.archive import archived_sections
-from newsletter.sources import SourceOptions, build_sources
-from newsletter.sources.collect import Collection, SourceProgress, collect_papers
+from newsletter.sources.collect import Collection
+from newsletter.sources.day import CollectOptions, collect_day
 from newsletter.store import open_database
 from newsletter.store.feedback import choices_for_ranking
 from newsletter.store.issues import save_archive, save_sections
@@ -51,16 +51,6 @@ from newsletter.store.runs import RunCounts, RunStatus, begin_run, finish_run
 from newsletter.store.settings import signing_secret
 from newsletter.tokens import TokenSigner
 from newsletter.topics import group_by_topic
-
-
-@dataclass(frozen=True, slots=True)
-class CollectOptions:
-    """``refresh``: bypass the cache; ``include_seen``: keep papers an earlier issue sent."""
-
-    refresh: bool = False
-    include_seen: bool = False
-    sources: SourceOptions | None = None
-    progress: SourceProgress | None = None
 
 
 @dataclass(slots=True)
@@ -107,28 +97,6 @@ class RunReport:
 def resolve_day(loaded: LoadedConfig, day: dt.date | None) -> dt.date:
     """``--date`` if given, else today in the newsletter's time zone."""
     return day or dt.datetime.now(ZoneInfo(loaded.model.newsletter.timezone)).date()
-
-
-def collect_day(
-    loaded: LoadedConfig,
-    day: dt.date,
-    options: CollectOptions | None = None,
-    only: str | None = None,
-) -> Collection:
-    """Run the configured sources (or the one named ``only``); fail if every one failed."""
-    options = options or CollectOptions()
-    source_options = replace(options.sources or SourceOptions(), refresh=options.refresh)
-    sources = build_sources(loaded, source_options)
-    if only is not None:
-        known = ", ".join(s.name for s in sources)
-        sources = [s for s in sources if s.name == only]
-        if not sources:
-            raise NewsletterError(f"no source named {only!r} in the config (known: {known})")
-    collection = collect_papers(sources, day, options.progress)
-    if collection.all_failed:
-        errors = "; ".join(f"{r.source}: {r.error}" for r in collection.failed)
-        raise NoPapersError(f"every source failed, nothing was sent: {errors}")
-    return collection
 
 
 def collect_and_group(

@@ -23,11 +23,9 @@ from newsletter.delivery import EmailBackend, get_backend
 from newsletter.errors import NewsletterError, NoPapersError
 from newsletter.models import Cadence, Issue, Paper, Subscriber
 from newsletter.pipeline import (
-    CollectOptions,
     RunReport,
     SendOptions,
     _deliver,
-    collect_day,
     merge_report,
     open_run_database,
     resolve_day,
@@ -35,6 +33,7 @@ from newsletter.pipeline import (
 )
 from newsletter.readers import readers_for_run
 from newsletter.sources.collect import Collection, merge_papers
+from newsletter.sources.day import CollectOptions, collect_day
 from newsletter.store.issues import weekly_edition
 from newsletter.store.ledger import Ledger
 from newsletter.store.papers import sent_before

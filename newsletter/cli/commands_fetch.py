@@ -41,12 +41,13 @@ def fetch(
     from newsletter import pipeline
     from newsletter.cli.report import source_progress
     from newsletter.config import load_config
+    from newsletter.sources.day import CollectOptions, collect_day
     from newsletter.sources.formats import paper_to_dict
 
     loaded = load_config(config_path)
-    options = pipeline.CollectOptions(refresh=refresh, progress=source_progress)
+    options = CollectOptions(refresh=refresh, progress=source_progress)
     with _spinner(f"Fetching {plural(len(loaded.model.sources), 'source')}"):
-        collection = pipeline.collect_day(
+        collection = collect_day(
             loaded, pipeline.resolve_day(loaded, as_date(day)), options, only=source
         )
     for warning in collection.warnings:

@@ -50,11 +50,12 @@ def run(
     from newsletter.delivery import get_backend
     from newsletter.models import DeliveryReason
     from newsletter.schedule.shutdown import ScheduledBackend, stop_on_signals
+    from newsletter.sources.day import CollectOptions
 
     loaded = load_config(config_path)
     stop = threading.Event()
     with stop_on_signals(stop) as caught, run_progress() as progress:
-        options = pipeline.CollectOptions(
+        options = CollectOptions(
             refresh=refresh, include_seen=include_seen, progress=progress.on_source
         )
         report = pipeline.run(

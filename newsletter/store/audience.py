@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 
 from newsletter.errors import InvalidEmailError
 from newsletter.models import Subscriber, SubscriberStatus
-from newsletter.store.db import open_database
 from newsletter.store.failures import translated
+from newsletter.store.schema import open_database
 from newsletter.store.subscribers import (
     all_subscribers,
     email_of,

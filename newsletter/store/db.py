@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
 
-import sqlalchemy
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -32,7 +30,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, S
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from newsletter.errors import StoreError, StoreFailure
-from newsletter.store.failures import store_error
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +238,7 @@ def _lock_wait_ms(url: URL) -> int:
 
 # What losing a CREATE TABLE race looks like: SQLite "already exists" or "locked"; PostgreSQL
 # "already exists" or a unique violation on its catalogue (pg_type).
-_CREATION_RACE = (OperationalError, ProgrammingError, IntegrityError)
+CREATION_RACE = (OperationalError, ProgrammingError, IntegrityError)  # two hosts create at once
 
 
 def connect_database(url: str) -> Engine:
@@ -262,33 +259,6 @@ def connect_database(url: str) -> Engine:
 
 def safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
-
-
-def open_database(url: str, attempts: int = 5) -> Engine:
-    """Connect and bring the schema to the newest revision (``store.schema``). Errors name the
-    URL without its password.
-
-    The upgrade is locked against other hosts; a "database is locked" answer from SQLite while
-    another process holds the write lock is tried again."""
-    from newsletter.store.schema import upgrade_schema  # its revisions import this module
-
-    engine = connect_database(url)
-    for attempt in range(1, attempts + 1):
-        try:
-            fresh = not sqlalchemy.inspect(engine).has_table(IssueRow.__tablename__)
-            upgrade_schema(engine)
-            if fresh:
-                # A new database in the wrong folder would start from scratch, ledger and
-                # readers included: never do that silently.
-                log.info("created a new database (none was there yet): %s", safe_url(engine))
-            return engine
-        except SQLAlchemyError as exc:
-            if attempt < attempts and isinstance(exc, _CREATION_RACE):
-                time.sleep(0.2 * attempt)
-                continue
-            engine.dispose()
-            raise store_error(exc, "open the database", engine) from exc
-    raise AssertionError("unreachable")
 
 
 class WebhookEventRow(Base):

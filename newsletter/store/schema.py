@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+
+from newsletter.store.db import CREATION_RACE, Base, IssueRow, connect_database, safe_url
+from newsletter.store.failures import store_error
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -107,8 +111,6 @@ def _create_new(connection: Connection) -> None:
     (Alembic's recipe: faster than replaying every revision; the tests prove both agree)."""
     from alembic import command
 
-    from newsletter.store.db import Base
-
     Base.metadata.create_all(connection)
     command.stamp(_alembic_config(connection), "head")
     connection.commit()
@@ -173,3 +175,28 @@ def _file_lock(engine: Engine) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_database(url: str, attempts: int = 5) -> Engine:
+    """Connect and bring the schema to the newest revision (``store.schema``). Errors name the
+    URL without its password.
+
+    The upgrade is locked against other hosts; a "database is locked" answer from SQLite while
+    another process holds the write lock is tried again."""
+    engine = connect_database(url)
+    for attempt in range(1, attempts + 1):
+        try:
+            fresh = not inspect(engine).has_table(IssueRow.__tablename__)
+            upgrade_schema(engine)
+            if fresh:
+                # A new database in the wrong folder would start from scratch, ledger and
+                # readers included: never do that silently.
+                log.info("created a new database (none was there yet): %s", safe_url(engine))
+            return engine
+        except SQLAlchemyError as exc:
+            if attempt < attempts and isinstance(exc, CREATION_RACE):
+                time.sleep(0.2 * attempt)
+                continue
+            engine.dispose()
+            raise store_error(exc, "open the database", engine) from exc
+    raise AssertionError("unreachable")

@@ -8,6 +8,7 @@ import html
 import feedparser
 
 from newsletter import pipeline
+from newsletter.sources.day import CollectOptions
 from newsletter.store.issues import get_or_create_issue, save_archive
 from tests.cli.test_run import sample_titles
 
@@ -15,7 +16,7 @@ from tests.cli.test_run import sample_titles
 def test_every_sent_issue_has_a_page_an_index_entry_and_a_feed_entry(client, loaded, live) -> None:
     for day in (dt.date(2025, 10, 3), dt.date(2025, 10, 6)):
         # The sample is the same papers every day: keep them although an earlier day sent them.
-        report = pipeline.run(loaded, day, options=pipeline.CollectOptions(include_seen=True))
+        report = pipeline.run(loaded, day, options=CollectOptions(include_seen=True))
         assert report.count("sent") == 1
 
     index = client.get("/archive")

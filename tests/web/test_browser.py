@@ -16,6 +16,7 @@ import pytest
 
 from newsletter import pipeline
 from newsletter.config import load_config
+from newsletter.sources.day import CollectOptions
 from tests.readers import read_eml
 from tests.web.conftest import write_config
 
@@ -119,6 +120,6 @@ def test_subscribe_confirm_choose_receive_unsubscribe(
     client.dispose()
 
     # The sample holds the same papers every day: keep them although 3 Oct sent them.
-    pipeline.run(loaded, dt.date(2025, 10, 6), options=pipeline.CollectOptions(include_seen=True))
+    pipeline.run(loaded, dt.date(2025, 10, 6), options=CollectOptions(include_seen=True))
     assert issue_for(outbox, "2025-10-06", "ada@example.org") is not None  # the issue went out
     assert issue_for(outbox, "2025-10-06", READER) is None  # but not to them

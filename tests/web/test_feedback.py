@@ -23,8 +23,9 @@ from sqlalchemy import select
 import newsletter
 from newsletter.config import LoadedConfig, load_config
 from newsletter.models import SubscriberStatus
-from newsletter.pipeline import CollectOptions, run
+from newsletter.pipeline import run
 from newsletter.preview import preview
+from newsletter.sources.day import CollectOptions
 from newsletter.store import open_database
 from newsletter.store.db import IssueRow
 from newsletter.store.feedback import reader_choices

@@ -12,6 +12,7 @@ import feedparser
 
 from newsletter import pipeline
 from newsletter.models import ArchivedPaper, ArchivedSection, Cadence
+from newsletter.sources.day import CollectOptions
 from newsletter.store.issues import (
     get_or_create_issue,
     save_archive,
@@ -53,7 +54,7 @@ def run_days(loaded) -> dict[str, list[str]]:
     """Send the sample on two days; the titles of each topic, as the issue had them."""
     topics: dict[str, list[str]] = {}
     for day in DAYS:
-        options = pipeline.CollectOptions(include_seen=True)
+        options = CollectOptions(include_seen=True)
         report = pipeline.run(loaded, day, options=options)
         assert report.count("sent") == 1
         topics = {s.topic.slug: [p.title for p in s.papers] for s in report.sections}
