@@ -6,7 +6,7 @@ shows nobody who it was sent to. Layout (then base64url without padding, 19-27 c
     1 byte   purpose (high nibble) and the length of the id in bytes (low nibble)
     n bytes  the reader's row id, big-endian
     4 bytes  issued-at, seconds (confirmation links only: they expire)
-    12 bytes HMAC-SHA256 of the bytes above, truncated (96 bits: forging one takes ~2^95 tries
+    12 bytes keyed BLAKE2s (RFC 7693) of the bytes above (96 bits: forging one takes ~2^95 tries
              against the web app, which answers each one over the network)
 
 The purpose is inside what is signed: an unsubscribe token does not pass for a feedback
@@ -113,8 +113,9 @@ class TokenSigner:
         }
 
     def _digest(self, body: bytes) -> bytes:
-        # hmac.digest is OpenSSL's one-shot HMAC: a fraction of hmac.new().update().digest().
-        return hmac.digest(self._key, body, "sha256")[:_MAC_BYTES]
+        # BLAKE2 is a MAC when keyed (no HMAC construction needed) and a third of the cost
+        # of HMAC-SHA256 here: two links a reader, a million readers a run.
+        return hashlib.blake2s(body, key=self._key, digest_size=_MAC_BYTES).digest()
 
     def _verify_legacy(self, token: str, purpose: Purpose) -> str:
         """An itsdangerous token of the previous release: ``{"e": address, "p": purpose}``."""

@@ -189,6 +189,7 @@ class Ledger:
         Safe when two runs prepare at once: conflicting inserts are ignored."""
         wanted = list(dict.fromkeys(emails))
         dialect = self.engine.dialect.name
+        added: set[str] = set()  # rows this call inserted: pending, no need to read them back
         with self._one_writer, self.engine.begin() as connection:
             for chunk in in_chunks(wanted, ADDRESSES_PER_STATEMENT):
                 if dialect in ("sqlite", "postgresql"):  # one statement, one bound list
@@ -198,14 +199,15 @@ class Ledger:
                     ).where(text("1 = 1"))  # SQLite: a WHERE ends the SELECT before its ON CONFLICT
                     columns = ["issue_id", "email", "status", "updated_at"]
                     statement = _insert_ignoring_duplicates(connection).from_select(columns, new)
-                    connection.execute(statement)
+                    added.update(connection.scalars(statement.returning(_table.c.email)))
                 else:
                     rows = [
                         {"issue_id": self.issue_id, "email": e, "status": PENDING,
                          "updated_at": utcnow()} for e in chunk
                     ]  # fmt: skip
                     connection.execute(_insert_ignoring_duplicates(connection), rows)
-        return self._statuses_of(wanted)
+        known = self._statuses_of([e for e in wanted if e not in added])
+        return {e: PENDING if e in added else known[e] for e in wanted if e in added or e in known}
 
     def _statuses_of(self, emails: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -274,7 +276,7 @@ class Ledger:
         claimed: list[str] = []
         with self._one_writer, self.engine.begin() as connection:
             for chunk in in_chunks(emails, ADDRESSES_PER_STATEMENT):
-                connection.execute(
+                taking = (
                     update(_table)
                     .where(
                         _table.c.issue_id == self.issue_id,
@@ -290,6 +292,10 @@ class Ledger:
                         updated_at=utcnow(),
                     )
                 )
+                if connection.dialect.update_returning:  # SQLite 3.35+, PostgreSQL: one statement
+                    claimed.extend(connection.scalars(taking.returning(_table.c.email)))
+                    continue
+                connection.execute(taking)
                 mine = select(_table.c.email).where(
                     _table.c.issue_id == self.issue_id,
                     self._in(chunk),
