@@ -106,14 +106,6 @@ class DeliveryTally:
     def count_reason(self, reason: DeliveryReason) -> int:
         return sum(n for (_, r, _), n in self.counts.items() if r is reason)
 
-    def details(self, status: str) -> dict[str, int]:
-        """Readers of this status by what a person reads (``detail``)."""
-        found: Counter[str] = Counter()
-        for (s, _, detail), n in self.counts.items():
-            if s == status:
-                found[detail] += n
-        return dict(found)
-
 
 @dataclass(slots=True)
 class _Batch:

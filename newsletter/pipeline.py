@@ -89,10 +89,6 @@ class RunReport:
         """Failed readers by name (the first ``FAILURES_KEPT``; ``count`` has them all)."""
         return self.tally.failures
 
-    def skipped_by_reason(self) -> dict[str, int]:
-        """Why readers were skipped (already sent, unsubscribed, nothing today), with counts."""
-        return self.tally.details("skipped")
-
 
 def resolve_day(loaded: LoadedConfig, day: dt.date | None) -> dt.date:
     """``--date`` if given, else today in the newsletter's time zone."""
