@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from types import EllipsisType
@@ -253,21 +253,20 @@ def _deliver_catching_on(
     # Ranked once for every group: the groups differ only in the catching-on section, which
     # keeps its order.
     orders = reader_orders(issue, ledger.engine, [r.id for r in readers if r.id is not None])
-    groups: dict[tuple[str, ...], tuple[Section | None, set[str]]] = {}
-    for email, section in extra.items():
+    groups: dict[tuple[str, ...], tuple[Section | None, list[Subscriber]]] = {}
+    for reader in readers:
+        section = extra.get(reader.email)
         key = tuple(p.id for p in section.papers) if section else ()
-        groups.setdefault(key, (section, set()))[1].add(email)
+        groups.setdefault(key, (section, []))[1].append(reader)
     first = True
-    for section, emails in groups.values():
+    for section, members in groups.values():
         part = RunReport(report.day, report.newsletter, report.collection, [], report.destination)
         # Kept before anyone is claimed; each claimed reader's ledger row points at it.
         kept = save_catching_on(ledger.engine, ledger.issue_id, section.papers) if section else None
-        own = replace(
-            sending, only=frozenset(emails), resend=sending.resend and first, catching_on=kept
-        )
+        own = replace(sending, resend=sending.resend and first, catching_on=kept)
         sections = [*issue.sections, section] if section else issue.sections
         group = replace(issue, sections=sections)
-        _deliver(loaded, ledger, group, backend, part, own, orders=orders)
+        _deliver(loaded, ledger, group, backend, part, own, orders=orders, readers=members)
         merge_report(report, part)
         first = False
     if report.count("sent"):
@@ -287,7 +286,8 @@ def merge_report(report: RunReport, part: RunReport) -> None:
     report.segments += part.segments
     report.marked_sent += part.marked_sent
     report.own_orders += part.own_orders
-    report.cadences = part.cadences or report.cadences
+    for rhythm, count in part.cadences.items():  # the groups share the readers out
+        report.cadences[rhythm] = report.cadences.get(rhythm, 0) + count
 
 
 def _deliver(
@@ -299,12 +299,18 @@ def _deliver(
     sending: SendOptions,
     *,
     orders: ReaderOrders | EllipsisType | None = ...,
+    readers: Sequence[Subscriber] | None = None,
 ) -> None:
     """Send through the ledger, remember the papers sent, keep the public archive.
     ``orders``: the readers' own orders, when the caller ranked them once for several
-    groups; by default they are ranked here."""
+    groups; by default they are ranked here. ``readers``: one group of readers the caller
+    has read already (catching-on and weekly groups); by default every reader of the run,
+    a page at a time."""
     engine = ledger.engine
-    pages, expected = reader_pages(loaded, engine, sending.only)
+    if readers is None:
+        pages, expected = reader_pages(loaded, engine, sending.only)
+    else:
+        pages, expected = iter([list(readers)]), len(readers)
     if isinstance(orders, EllipsisType):
         orders = reader_orders(issue, engine)
     composer = IssueComposer(

@@ -161,14 +161,14 @@ def _send_groups(
     config = loaded.model
     day = report.day
     covered = covered_days(engine, config.newsletter.name, day, [r.email for r in readers])
-    groups: dict[tuple[dt.date, ...], set[str]] = {}
-    for email, days in covered.items():
-        groups.setdefault(days, set()).add(email)
-    for days, emails in sorted(groups.items()):
+    groups: dict[tuple[dt.date, ...], list[Subscriber]] = {}
+    for reader in readers:
+        groups.setdefault(covered[reader.email], []).append(reader)
+    for days, members in sorted(groups.items()):
         collection = collect_week(loaded, days, options, engine)
         sections = group_by_topic(collection.papers, config.topics, config.grouping)
         issue = Issue(report.newsletter, day, sections, first_day=days[0] if days else day)
         part = RunReport(day, issue.newsletter, collection, sections, backend.destination)
         if collection.papers:
-            _deliver(loaded, ledger, issue, backend, part, SendOptions(only=frozenset(emails)))
+            _deliver(loaded, ledger, issue, backend, part, SendOptions(), readers=members)
         merge_report(report, part)

@@ -91,6 +91,8 @@ def test_a_paper_that_took_off_reaches_only_readers_who_missed_it(
     write_days(source, items, rising, code, later=True)  # Hugging Face's day 1 has grown
     report = pipeline.run(loaded, DAY3)
     assert report.count("failed") == 0
+    # Sent in groups (one per catching-on section), counted as one audience: 4 daily readers.
+    assert report.cadences["daily"] == 4, report.cadences
 
     def day3(reader: str) -> ReadMessage:
         folder = workdir / "outbox" / f"Daily_Papers_{DAY3.isoformat()}"
