@@ -9,13 +9,17 @@ from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.engine import Engine
+from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import Response
 
 from newsletter.config import LoadedConfig
 from newsletter.delivery import EmailBackend
+from newsletter.errors import FormInputError
 from newsletter.models import Subscriber
 from newsletter.tokens import TokenSigner
 from newsletter.web.csrf import CsrfGuard
+from newsletter.web.forms import read_form
 from newsletter.web.pages import Pages
 from newsletter.web.ratelimit import RateLimiter
 
@@ -44,6 +48,21 @@ class WebContext:
     webhook_key: ec.EllipticCurvePublicKey | None = None  # None: webhook disabled
     clock: Callable[[], float] = field(default=time.time)
     pruned_at: float = 0.0  # when the webhook last forgot old event ids
+
+    def bad_link(self, reason: str = "this link is not valid") -> Response:
+        """The page for a link that cannot be followed (forged, expired, a form gone wrong)."""
+        return self.pages.page("message.html", 400, kind="bad_link", reason=reason)
+
+    async def link_form(self, request: Request) -> FormData | Response:
+        """The form POSTed from a page a link token opened, CSRF-checked; else the page to
+        answer instead."""
+        try:
+            form = await read_form(request)
+        except FormInputError as problem:
+            return self.bad_link(str(problem))
+        if not self.csrf.check(request, form):
+            return self.pages.page("message.html", 403, kind="csrf")
+        return form
 
     @property
     def base_url(self) -> str:

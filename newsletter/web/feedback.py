@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsletter.errors import FormInputError, TokenError
+from newsletter.errors import TokenError
 from newsletter.models import Subscriber
 from newsletter.store.audience import find_reader
 from newsletter.store.feedback import (
@@ -27,12 +27,7 @@ from newsletter.store.feedback import (
 from newsletter.store.subscribers import email_of
 from newsletter.tokens import link_path
 from newsletter.web.context import WebContext, web_context
-from newsletter.web.forms import read_form
 from newsletter.web.subscriptions import STOPPED
-
-
-def _bad_link(web: WebContext, reason: str = "this link is not valid") -> Response:
-    return web.pages.page("message.html", 400, kind="bad_link", reason=reason)
 
 
 async def _reader(web: WebContext, token: str) -> Subscriber | Response:
@@ -40,11 +35,11 @@ async def _reader(web: WebContext, token: str) -> Subscriber | Response:
     try:
         reader_id = web.signer.feedback_reader(token)
     except TokenError as problem:
-        return _bad_link(web, str(problem))
+        return web.bad_link(str(problem))
     email = await run_in_threadpool(email_of, web.engine, reader_id)
     reader = await run_in_threadpool(find_reader, web.engine, web.listed, email) if email else None
     if reader is None or reader.id != reader_id:
-        return _bad_link(web)
+        return web.bad_link()
     if reader.status in STOPPED:
         return web.pages.page("message.html", kind="stopped", private=True)
     return reader
@@ -70,12 +65,9 @@ async def feedback_page(request: Request) -> Response:
         return web.pages.page("message.html", 404, kind="paper_gone")
     recorded = False
     if request.method == "POST":
-        try:
-            form = await read_form(request)
-        except FormInputError as problem:
-            return _bad_link(web, str(problem))
-        if not web.csrf.check(request, form):
-            return web.pages.page("message.html", 403, kind="csrf")
+        form = await web.link_form(request)
+        if isinstance(form, Response):
+            return form
         await run_in_threadpool(record_choice, web.engine, reader.id, paper, liked)
         recorded = True
     token, fresh = web.csrf.token_for(request)

@@ -37,29 +37,32 @@ from newsletter.web.subscriptions import (
 )
 
 
-def _bad_link(web: WebContext, reason: str = "this link is not valid") -> Response:
-    return web.pages.page("message.html", 400, kind="bad_link", reason=reason)
-
-
 async def _verify(web: WebContext, request: Request, purpose: Purpose) -> str | Response:
     """The address behind the link, or the bad-link page (an unknown reader gets the page a
     forged token gets)."""
     try:
         holder = web.signer.verify(request.path_params["token"], purpose)
     except TokenError as problem:
-        return _bad_link(web, str(problem))
+        return web.bad_link(str(problem))
     email = await run_in_threadpool(holder_email, web.engine, holder)
-    return _bad_link(web) if email is None else email
+    return web.bad_link() if email is None else email
 
 
-async def preferences(request: Request) -> Response:
-    web = web_context(request)
+async def _preferences_reader(web: WebContext, request: Request) -> Subscriber | Response:
+    """The reader a preferences link names, or the bad-link page."""
     email = await _verify(web, request, "preferences")
     if isinstance(email, Response):
         return email
     reader = await run_in_threadpool(find_reader, web.engine, web.listed, email)
-    if reader is None:
-        return _bad_link(web)
+    return web.bad_link() if reader is None else reader
+
+
+async def preferences(request: Request) -> Response:
+    web = web_context(request)
+    reader = await _preferences_reader(web, request)
+    if isinstance(reader, Response):
+        return reader
+    email = reader.email
     if reader.status in STOPPED:
         return web.pages.page("message.html", kind="stopped", private=True)
     if request.method == "GET":
@@ -75,18 +78,13 @@ async def feedback_choice(request: Request) -> Response:
     """POST ``/preferences/<token>/feedback/undo`` (one choice, ``paper`` in the form) or
     ``.../feedback/reset`` (every choice): CSRF-checked, then the preferences page again."""
     web = web_context(request)
-    email = await _verify(web, request, "preferences")
-    if isinstance(email, Response):
-        return email
-    reader = await run_in_threadpool(find_reader, web.engine, web.listed, email)
-    if reader is None:
-        return _bad_link(web)
-    try:
-        form = await read_form(request)
-    except FormInputError as problem:
-        return _bad_link(web, str(problem))
-    if not web.csrf.check(request, form):
-        return web.pages.page("message.html", 403, kind="csrf")
+    reader = await _preferences_reader(web, request)
+    if isinstance(reader, Response):
+        return reader
+    email = reader.email
+    form = await web.link_form(request)
+    if isinstance(form, Response):
+        return form
     if request.path_params["action"] == "reset":
         await reset(web, reader)
     else:
@@ -119,12 +117,9 @@ def _cadence_choice(web: WebContext, form: Mapping[str, object]) -> CadenceChoic
 
 
 async def _save(web: WebContext, request: Request, email: str) -> Response:
-    try:
-        form = await read_form(request)
-    except FormInputError as problem:
-        return _bad_link(web, str(problem))
-    if not web.csrf.check(request, form):
-        return web.pages.page("message.html", 403, kind="csrf")
+    form = await web.link_form(request)
+    if isinstance(form, Response):
+        return form
     try:
         topics = parse_topics(form, web.topic_names)
         rhythm = _cadence_choice(web, form)
@@ -198,7 +193,7 @@ async def reader_data_download(request: Request) -> Response:
         return email
     data = await run_in_threadpool(reader_data, web.engine, email)
     if data is None:
-        return _bad_link(web)
+        return web.bad_link()
     headers = {
         "Cache-Control": "no-store",
         "Content-Disposition": 'attachment; filename="my-newsletter-data.json"',
@@ -212,12 +207,9 @@ async def forget_me(request: Request) -> Response:
     email = await _verify(web, request, "preferences")
     if isinstance(email, Response):
         return email
-    try:
-        form = await read_form(request)
-    except FormInputError as problem:
-        return _bad_link(web, str(problem))
-    if not web.csrf.check(request, form):
-        return web.pages.page("message.html", 403, kind="csrf")
+    form = await web.link_form(request)
+    if isinstance(form, Response):
+        return form
     await run_in_threadpool(forget_reader, web.engine, email)
     # A reader listed in the YAML would be synced back: keep them stopped on the list too.
     if any(address_key(s.email) == address_key(email) for s in web.listed):
@@ -238,7 +230,7 @@ async def unsubscribe_now(request: Request) -> Response:
     try:
         one_click = await _one_click_value(request)
     except FormInputError as problem:
-        return _bad_link(web, str(problem))
+        return web.bad_link(str(problem))
     if one_click != "One-Click":
         return web.pages.page("message.html", 400, kind="one_click_missing")
     email = await _verify(web, request, "unsubscribe")
