@@ -43,18 +43,10 @@ def normalize_email(address: str) -> str:
         raise InvalidEmailError(f"{address!r} is not a valid email address: {exc}") from exc
 
 
-class _Unset:
-    """``_to_model``'s "decode the row's topics yourself"."""
-
-
-UNSET = _Unset()
-
-
-def _to_model(row: Any, topics: frozenset[str] | _Unset | None = UNSET) -> Subscriber:
-    """A reader from an ORM row or a Core row of the same columns (``topics`` given when
-    the caller has decoded them already)."""
-    if isinstance(topics, _Unset):
-        topics = frozenset(row.topics) if row.topics else None
+def _to_model(row: Any, topic_sets: dict[Any, frozenset[str] | None] | None = None) -> Subscriber:
+    """A reader from an ORM row or a Core row of the same columns; ``topic_sets`` shares one
+    frozenset per distinct choice across the rows of a listing."""
+    topics = _topic_set(row.topics, {} if topic_sets is None else topic_sets)
     return Subscriber(
         email=row.email,
         name=row.name,
@@ -311,9 +303,7 @@ def _page(
     engine: Engine, query: Select[Any], topic_sets: dict[Any, frozenset[str] | None]
 ) -> list[Subscriber]:
     with engine.connect() as connection:
-        return [
-            _to_model(row, _topic_set(row.topics, topic_sets)) for row in connection.execute(query)
-        ]
+        return [_to_model(row, topic_sets) for row in connection.execute(query)]
 
 
 def _topic_set(value: Any, known: dict[Any, frozenset[str] | None]) -> frozenset[str] | None:
